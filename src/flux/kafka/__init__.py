@@ -1,0 +1,1 @@
+"""Kafka runtime: client configuration, topic administration and async clients (confluent-kafka)."""
