@@ -63,7 +63,10 @@ class Settings(BaseSettings):
     registry_port: int = 8081
     valkey_port: int = 6379
     bff_port: int = 8000
-    kafka_libs: Path | None = None
+    service_base_port: int = 8100  # weather +1, crypto +2, news +3, stock +4
+    kafka_libs: Path | None = Field(
+        default=None, description="Kafka jars cache (default .flux/cache/kafka-libs)"
+    )
     kafka_heap: str = "768m"
     # --- Logging
     log_level: str = "INFO"

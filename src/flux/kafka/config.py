@@ -11,18 +11,20 @@ from typing import Final
 
 from flux.settings import Settings
 
-__all__ = ["admin_config", "consumer_config", "producer_config"]
+__all__ = ["ClientConfig", "admin_config", "consumer_config", "producer_config"]
+
+ClientConfig = dict[str, str | int | float | bool]
 
 # librdkafka retries internally; this bounds how long a send may take in total
 # before the delivery callback reports failure (the caller then decides).
 DELIVERY_TIMEOUT_MS: Final = 30_000
 
 
-def admin_config(settings: Settings) -> dict[str, str | int | bool]:
+def admin_config(settings: Settings) -> ClientConfig:
     return {**settings.kafka_client_config(), "socket.timeout.ms": 10_000}
 
 
-def producer_config(settings: Settings, *, client_id: str, linger_ms: int = 5) -> dict[str, str | int | bool]:
+def producer_config(settings: Settings, *, client_id: str, linger_ms: int = 5) -> ClientConfig:
     """Producer for at-least-once delivery: every write acknowledged by all in-sync replicas."""
     return {
         **settings.kafka_client_config(),
@@ -44,7 +46,7 @@ def consumer_config(
     group_id: str,
     client_id: str,
     offset_reset: str = "earliest",
-) -> dict[str, str | int | bool]:
+) -> ClientConfig:
     """Consumer that commits only what the application says it has finished (at-least-once)."""
     return {
         **settings.kafka_client_config(),

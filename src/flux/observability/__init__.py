@@ -1,0 +1,1 @@
+"""Observability shared by every Flux process: structured logs, Prometheus metrics, health endpoints."""
