@@ -1,0 +1,471 @@
+"""Protobuf schemas: compiling ``.proto`` text with grpcio-tools' protoc, normalised identity, compatibility.
+
+Schemas arrive either as ``.proto`` text (what Confluent stores) or, as confluent-kafka's
+Python serializer sends them, as a base64-encoded ``FileDescriptorProto``. Both become a
+``FileDescriptorProto``; compatibility compares descriptors by Confluent's documented rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from google.protobuf import descriptor_pb2, descriptor_pool, text_format
+from google.protobuf.message import DecodeError
+
+from flux.registry.errors import InvalidSchemaError, SchemaReferenceError
+
+__all__ = ["ParsedProtobuf", "parse_protobuf", "protobuf_compatibility_messages"]
+
+LOG = logging.getLogger(__name__)
+
+MAIN_FILE: Final = "flux_registry_schema.proto"
+_PROTOC_LOCK: Final = threading.Lock()
+FDP = descriptor_pb2.FileDescriptorProto
+FieldProto = descriptor_pb2.FieldDescriptorProto
+
+# Prefixes of imports every client has built in (as confluent-kafka's _is_builtin).
+BUILTIN_PREFIXES: Final = ("google/protobuf/", "google/type/", "confluent/")
+_WELL_KNOWN_MODULES: Final = (
+    "google.protobuf.any_pb2",
+    "google.protobuf.api_pb2",
+    "google.protobuf.descriptor_pb2",
+    "google.protobuf.duration_pb2",
+    "google.protobuf.empty_pb2",
+    "google.protobuf.field_mask_pb2",
+    "google.protobuf.source_context_pb2",
+    "google.protobuf.struct_pb2",
+    "google.protobuf.timestamp_pb2",
+    "google.protobuf.type_pb2",
+    "google.protobuf.wrappers_pb2",
+    "confluent_kafka.schema_registry.confluent.meta_pb2",
+    "confluent_kafka.schema_registry.confluent.types.decimal_pb2",
+    "confluent_kafka.schema_registry.types.calendar_period_pb2",
+    "confluent_kafka.schema_registry.types.color_pb2",
+    "confluent_kafka.schema_registry.types.date_pb2",
+    "confluent_kafka.schema_registry.types.dayofweek_pb2",
+    "confluent_kafka.schema_registry.types.expr_pb2",
+    "confluent_kafka.schema_registry.types.fraction_pb2",
+    "confluent_kafka.schema_registry.types.latlng_pb2",
+    "confluent_kafka.schema_registry.types.money_pb2",
+    "confluent_kafka.schema_registry.types.month_pb2",
+    "confluent_kafka.schema_registry.types.postal_address_pb2",
+    "confluent_kafka.schema_registry.types.quaternion_pb2",
+    "confluent_kafka.schema_registry.types.timeofday_pb2",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedProtobuf:
+    """A compiled Protobuf schema.
+
+    Attributes:
+        file: the schema's own ``FileDescriptorProto`` (no source info).
+        dependencies: descriptors of every imported file, by import path.
+        normalized: text form of ``file`` with comments, whitespace and declaration
+            order removed (fields sorted by number, types by name): the identity.
+    """
+
+    file: descriptor_pb2.FileDescriptorProto
+    dependencies: Mapping[str, descriptor_pb2.FileDescriptorProto]
+    normalized: str
+
+    def serialized_base64(self) -> str:
+        """The descriptor as confluent-kafka's serializers exchange it (``format=serialized``)."""
+        return base64.standard_b64encode(self.file.SerializeToString()).decode("ascii")
+
+
+def _builtin_descriptor(name: str) -> descriptor_pb2.FileDescriptorProto | None:
+    for module in _WELL_KNOWN_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
+    try:
+        found = descriptor_pool.Default().FindFileByName(name)
+    except KeyError:
+        return None
+    proto = FDP()
+    found.CopyToProto(proto)
+    return proto
+
+
+def _decode_descriptor(text: str) -> descriptor_pb2.FileDescriptorProto | None:
+    """Return the descriptor when ``text`` is a base64 ``FileDescriptorProto``, else None."""
+    stripped = text.strip()
+    if not stripped or any(c.isspace() for c in stripped) or "{" in stripped or ";" in stripped:
+        return None
+    try:
+        raw = base64.b64decode(stripped, validate=True)
+        proto = FDP()
+        proto.ParseFromString(raw)
+    except (binascii.Error, ValueError, DecodeError):
+        return None
+    if not (proto.message_type or proto.enum_type or proto.syntax or proto.package):
+        return None
+    return proto
+
+
+@contextmanager
+def _captured_stderr() -> Iterator[Path]:
+    """Send file descriptor 2 to a temporary file (protoc writes its errors there)."""
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        path = Path(f"/proc/self/fd/{sink.fileno()}")
+        try:
+            yield path
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _grpc_include() -> str:
+    import grpc_tools  # noqa: PLC0415
+
+    return str(Path(grpc_tools.__file__).parent / "_proto")
+
+
+def _compile_text(
+    text: str, text_refs: Mapping[str, str], descriptor_refs: Mapping[str, descriptor_pb2.FileDescriptorProto]
+) -> descriptor_pb2.FileDescriptorSet:
+    from grpc_tools import protoc  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="flux-protoc-") as tmp:
+        root = Path(tmp) / "src"
+        root.mkdir()
+        for name, ref_text in text_refs.items():
+            target = (root / name).resolve()
+            if not target.is_relative_to(root.resolve()):
+                raise SchemaReferenceError(
+                    f"Invalid Protobuf schema: reference name {name!r} escapes the tree"
+                )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(ref_text, encoding="utf-8")
+        (root / MAIN_FILE).write_text(text, encoding="utf-8")
+        out = Path(tmp) / "out.pb"
+        args = [
+            "protoc",
+            f"-I{root}",
+            f"-I{_grpc_include()}",
+            f"--descriptor_set_out={out}",
+            "--include_imports",
+        ]
+        if descriptor_refs:
+            given = descriptor_pb2.FileDescriptorSet(file=list(descriptor_refs.values()))
+            given_path = Path(tmp) / "refs.pb"
+            given_path.write_bytes(given.SerializeToString())
+            args.append(f"--descriptor_set_in={given_path}")
+        args.append(MAIN_FILE)
+        with _PROTOC_LOCK, _captured_stderr() as err_path:
+            status = protoc.main(args)
+            errors = err_path.read_text(encoding="utf-8", errors="replace")
+        if status != 0 or not out.exists():
+            detail = errors.replace(str(root) + "/", "").strip() or "protoc failed"
+            raise InvalidSchemaError(f"Invalid Protobuf schema: {detail}")
+        result = descriptor_pb2.FileDescriptorSet()
+        result.ParseFromString(out.read_bytes())
+        return result
+
+
+def _validate_descriptors(
+    main: descriptor_pb2.FileDescriptorProto, deps: Mapping[str, descriptor_pb2.FileDescriptorProto]
+) -> None:
+    pool = descriptor_pool.DescriptorPool()
+    added: set[str] = set()
+
+    def add(proto: descriptor_pb2.FileDescriptorProto, trail: tuple[str, ...]) -> None:
+        if proto.name in added:
+            return
+        if proto.name in trail:
+            raise SchemaReferenceError(f"Invalid Protobuf schema: import cycle through {proto.name!r}")
+        for dep in proto.dependency:
+            dep_proto = deps.get(dep) or _builtin_descriptor(dep)
+            if dep_proto is None:
+                raise SchemaReferenceError(f"Invalid Protobuf schema: import {dep!r} is not a reference")
+            add(dep_proto, (*trail, proto.name))
+        try:
+            pool.Add(proto)
+        except (TypeError, ValueError) as exc:
+            raise InvalidSchemaError(f"Invalid Protobuf schema: {exc}") from None
+        added.add(proto.name)
+
+    add(main, ())
+
+
+def _sorted_message(message: descriptor_pb2.DescriptorProto) -> None:
+    fields = sorted(message.field, key=lambda f: f.number)
+    del message.field[:]
+    message.field.extend(fields)
+    for nested in message.nested_type:
+        _sorted_message(nested)
+    for container in (message.nested_type, message.enum_type):
+        items = sorted(container, key=lambda m: m.name)
+        del container[:]
+        container.extend(items)
+
+
+def _normalized(proto: descriptor_pb2.FileDescriptorProto) -> str:
+    copy = FDP()
+    copy.CopyFrom(proto)
+    copy.ClearField("source_code_info")
+    copy.ClearField("name")
+    for message in copy.message_type:
+        _sorted_message(message)
+    for container in (copy.message_type, copy.enum_type, copy.service):
+        items = sorted(container, key=lambda m: m.name)
+        del container[:]
+        container.extend(items)
+    deps = sorted(copy.dependency)
+    del copy.dependency[:]
+    copy.dependency.extend(deps)
+    if copy.syntax == "proto2":
+        copy.ClearField("syntax")
+    return str(text_format.MessageToString(copy, as_one_line=True))
+
+
+def parse_protobuf(text: str, references: Mapping[str, str] | None = None) -> ParsedProtobuf:
+    """Compile Protobuf schema text (``.proto`` text or base64 ``FileDescriptorProto``).
+
+    Args:
+        text: the schema.
+        references: imported files' schemas by import path (text or base64 descriptors).
+
+    Raises:
+        InvalidSchemaError: when the schema does not compile or an import is unknown.
+    """
+    references = references or {}
+    text_refs: dict[str, str] = {}
+    descriptor_refs: dict[str, descriptor_pb2.FileDescriptorProto] = {}
+    for name, ref_text in references.items():
+        decoded = _decode_descriptor(ref_text)
+        if decoded is None:
+            text_refs[name] = ref_text
+        else:
+            decoded.name = name
+            descriptor_refs[name] = decoded
+    decoded_main = _decode_descriptor(text)
+    if decoded_main is not None and not text_refs:
+        decoded_main.name = decoded_main.name or MAIN_FILE
+        _validate_descriptors(decoded_main, descriptor_refs)
+        main = decoded_main
+        deps = dict(descriptor_refs)
+    else:
+        if decoded_main is not None:
+            raise InvalidSchemaError("Invalid Protobuf schema: descriptor schemas need descriptor references")
+        compiled = _compile_text(text, text_refs, descriptor_refs)
+        by_name = {f.name: f for f in compiled.file}
+        main = by_name.pop(MAIN_FILE)
+        main.ClearField("source_code_info")
+        deps = by_name
+    return ParsedProtobuf(file=main, dependencies=deps, normalized=_normalized(main))
+
+
+# --------------------------------------------------------------------------- compatibility
+
+_VARINT: Final = frozenset(
+    {
+        FieldProto.TYPE_INT32,
+        FieldProto.TYPE_UINT32,
+        FieldProto.TYPE_INT64,
+        FieldProto.TYPE_UINT64,
+        FieldProto.TYPE_BOOL,
+    }
+)
+_WIRE_GROUPS: Final = (
+    _VARINT,
+    frozenset({FieldProto.TYPE_SINT32, FieldProto.TYPE_SINT64}),
+    frozenset({FieldProto.TYPE_FIXED32, FieldProto.TYPE_SFIXED32}),
+    frozenset({FieldProto.TYPE_FIXED64, FieldProto.TYPE_SFIXED64}),
+    frozenset({FieldProto.TYPE_STRING, FieldProto.TYPE_BYTES}),
+)
+_LENGTH_DELIMITED: Final = frozenset({FieldProto.TYPE_STRING, FieldProto.TYPE_BYTES, FieldProto.TYPE_MESSAGE})
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldView:
+    name: str
+    number: int
+    type: int
+    type_name: str
+    label: int
+    oneof: str | None
+
+
+def _type_label(type_: int) -> str:
+    return str(FieldProto.Type.Name(type_)).removeprefix("TYPE_").lower()
+
+
+def _messages(proto: descriptor_pb2.FileDescriptorProto) -> dict[str, descriptor_pb2.DescriptorProto]:
+    found: dict[str, descriptor_pb2.DescriptorProto] = {}
+
+    def walk(prefix: str, message: descriptor_pb2.DescriptorProto) -> None:
+        full = f"{prefix}.{message.name}" if prefix else message.name
+        found[full] = message
+        for nested in message.nested_type:
+            walk(full, nested)
+
+    for message in proto.message_type:
+        walk("", message)
+    return found
+
+
+def _fields(message: descriptor_pb2.DescriptorProto) -> dict[int, _FieldView]:
+    real_oneofs = {
+        i: o.name
+        for i, o in enumerate(message.oneof_decl)
+        if not any(
+            f.proto3_optional and f.oneof_index == i for f in message.field if f.HasField("oneof_index")
+        )
+    }
+    return {
+        f.number: _FieldView(
+            name=f.name,
+            number=f.number,
+            type=f.type,
+            type_name=f.type_name.lstrip(".").removeprefix(""),
+            label=f.label,
+            oneof=real_oneofs.get(f.oneof_index) if f.HasField("oneof_index") else None,
+        )
+        for f in message.field
+    }
+
+
+def _kind(field: _FieldView) -> str:
+    if field.type in (FieldProto.TYPE_MESSAGE, FieldProto.TYPE_GROUP):
+        return "message"
+    if field.type == FieldProto.TYPE_ENUM:
+        return "enum"
+    return "scalar"
+
+
+def _local_name(type_name: str, package: str) -> str:
+    return type_name.removeprefix(f"{package}.") if package else type_name
+
+
+def _compare_field(where: str, old: _FieldView, new: _FieldView, old_pkg: str, new_pkg: str) -> list[str]:
+    problems: list[str] = []
+    if _kind(old) != _kind(new):
+        problems.append(
+            f"FIELD_KIND_CHANGED: field {where} (#{old.number}) changed from {_kind(old)} to {_kind(new)}"
+        )
+    elif _kind(old) == "scalar" and old.type != new.type:
+        if not any(old.type in g and new.type in g for g in _WIRE_GROUPS):
+            problems.append(
+                f"FIELD_SCALAR_KIND_CHANGED: field {where} (#{old.number}) changed type from "
+                f"{_type_label(old.type)} to {_type_label(new.type)}"
+            )
+    elif _kind(old) != "scalar" and _local_name(old.type_name, old_pkg) != _local_name(
+        new.type_name, new_pkg
+    ):
+        problems.append(
+            f"FIELD_NAMED_TYPE_CHANGED: field {where} (#{old.number}) changed type from "
+            f"{old.type_name} to {new.type_name}"
+        )
+    if old.label != new.label:
+        required = FieldProto.LABEL_REQUIRED
+        if new.label == required:
+            problems.append(f"REQUIRED_FIELD_ADDED: field {where} (#{old.number}) became required")
+        elif old.label == required:
+            pass  # required -> optional/repeated reads old data fine
+        elif old.type in _LENGTH_DELIMITED and new.type in _LENGTH_DELIMITED:
+            pass  # optional <-> repeated for length-delimited types is wire compatible
+        else:
+            problems.append(
+                f"FIELD_NUMERIC_LABEL_CHANGED: field {where} (#{old.number}) changed between "
+                f"singular and repeated for a numeric type"
+            )
+    return problems
+
+
+def _compare_message(
+    full_name: str,
+    old: descriptor_pb2.DescriptorProto,
+    new: descriptor_pb2.DescriptorProto,
+    old_pkg: str,
+    new_pkg: str,
+) -> list[str]:
+    problems: list[str] = []
+    old_fields, new_fields = _fields(old), _fields(new)
+    for number, old_field in sorted(old_fields.items()):
+        where = f"'{full_name}.{old_field.name}'"
+        new_field = new_fields.get(number)
+        if new_field is None:
+            if old_field.label == FieldProto.LABEL_REQUIRED:
+                problems.append(f"REQUIRED_FIELD_REMOVED: required field {where} (#{number}) was removed")
+            if old_field.oneof is not None:
+                problems.append(
+                    f"ONEOF_FIELD_REMOVED: field {where} (#{number}) was removed from "
+                    f"oneof '{old_field.oneof}'"
+                )
+            continue
+        problems.extend(_compare_field(where, old_field, new_field, old_pkg, new_pkg))
+        if old_field.oneof is not None and new_field.oneof is None:
+            problems.append(
+                f"ONEOF_FIELD_REMOVED: field {where} (#{number}) was moved out of oneof '{old_field.oneof}'"
+            )
+    for number, new_field in sorted(new_fields.items()):
+        if number not in old_fields and new_field.label == FieldProto.LABEL_REQUIRED:
+            problems.append(
+                f"REQUIRED_FIELD_ADDED: required field '{full_name}.{new_field.name}' (#{number}) was added"
+            )
+    old_oneofs = {f.oneof for f in old_fields.values() if f.oneof is not None}
+    moved: dict[str, list[str]] = {}
+    for number, new_field in new_fields.items():
+        previous = old_fields.get(number)
+        if new_field.oneof is None or previous is None or previous.oneof is not None:
+            continue
+        moved.setdefault(new_field.oneof, []).append(new_field.name)
+    for oneof, names in sorted(moved.items()):
+        if oneof in old_oneofs:
+            problems.append(
+                f"FIELD_MOVED_TO_EXISTING_ONEOF: field(s) {sorted(names)} of '{full_name}' moved into "
+                f"existing oneof '{oneof}'"
+            )
+        elif len(names) > 1:
+            problems.append(
+                f"MULTIPLE_FIELDS_MOVED_TO_ONEOF: fields {sorted(names)} of '{full_name}' moved into "
+                f"new oneof '{oneof}'"
+            )
+    return problems
+
+
+def protobuf_compatibility_messages(
+    reader: ParsedProtobuf, writer: ParsedProtobuf, *, direction: str
+) -> list[str]:
+    """Return why data written with ``writer`` is not readable with ``reader`` (Confluent's rules).
+
+    Checked: package changes, removed messages, field kind / scalar type (outside
+    wire-compatible groups) / named type changes, singular<->repeated changes of
+    numeric fields, required fields added or removed, fields removed from or moved
+    out of a oneof, fields moved into an existing oneof, several fields moved into a
+    new oneof. Adding or removing optional fields, enums and enum values is allowed.
+    """
+    old, new = writer.file, reader.file
+    problems: list[str] = []
+    if old.package != new.package:
+        problems.append(f"PACKAGE_CHANGED: package changed from '{old.package}' to '{new.package}'")
+    old_messages, new_messages = _messages(old), _messages(new)
+    for full_name, old_message in old_messages.items():
+        if old_message.options.map_entry:
+            continue
+        new_message = new_messages.get(full_name)
+        if new_message is None:
+            problems.append(f"MESSAGE_REMOVED: message '{full_name}' was removed")
+            continue
+        problems.extend(_compare_message(full_name, old_message, new_message, old.package, new.package))
+    for full_name, old_message in old_messages.items():
+        new_message = new_messages.get(full_name)
+        if old_message.options.map_entry and new_message is not None:
+            problems.extend(_compare_message(full_name, old_message, new_message, old.package, new.package))
+    return [f"{p} [{direction}]" for p in problems]
