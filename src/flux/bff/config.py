@@ -1,0 +1,64 @@
+"""BFF-specific settings, read from ``FLUX_BFF_*`` environment variables.
+
+Shared settings (Kafka, registry, Valkey URL, ports) stay in
+:class:`flux.settings.Settings`; these tune the gateway itself.
+
+Example:
+    >>> BffSettings(cors_origins=["https://flux.example"]).cors_origins
+    ['https://flux.example']
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flux.bff.snapshot import Stream
+
+__all__ = ["BffSettings"]
+
+
+class BffSettings(BaseSettings):
+    """Gateway tuning. Every field reads ``FLUX_BFF_<FIELD>`` (lists as JSON)."""
+
+    model_config = SettingsConfigDict(env_prefix="FLUX_BFF_", frozen=True, extra="ignore")
+
+    # --- security
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to connect; empty = same origin only; ['*'] = any.",
+    )
+    auth_token: SecretStr | None = Field(
+        default=None, description="When set, clients must connect with auth {token: <this>}."
+    )
+    max_message_bytes: int = Field(default=16_384, ge=256, description="Largest inbound message.")
+    # --- per-connection limits
+    message_rate: float = Field(default=20.0, gt=0, description="Inbound messages per second.")
+    message_burst: int = Field(default=40, ge=1)
+    refresh_rate: float = Field(default=0.5, gt=0, description="Refresh requests per second.")
+    refresh_burst: int = Field(default=3, ge=1)
+    location_rate: float = Field(default=1.0, gt=0, description="locationUpdate per second.")
+    location_burst: int = Field(default=5, ge=1)
+    refresh_coalesce_seconds: float = Field(
+        default=5.0, ge=0, description="One refresh command per domain per window, across clients."
+    )
+    # --- fan-out
+    client_queue_limit: int = Field(default=256, ge=4, description="Queued messages per client.")
+    # --- cache
+    valkey_timeout_seconds: float = Field(default=0.25, gt=0)
+    valkey_key_prefix: str = "flux:bff:snapshot:"
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_reset_seconds: float = Field(default=5.0, gt=0)
+    weather_ttl_seconds: int = Field(default=6 * 3600, ge=1)
+    global_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    max_cached_snapshots: int = Field(default=20_000, ge=10)
+    # --- kafka
+    instance_id: str = Field(default="", description="Consumer group suffix; random when empty.")
+
+    def ttl_seconds(self) -> dict[Stream, int]:
+        """TTL of each cached stream in Valkey and in memory."""
+        return {
+            stream: self.weather_ttl_seconds if stream is Stream.WEATHER else self.global_ttl_seconds
+            for stream in Stream
+            if stream.cached
+        }

@@ -1,0 +1,134 @@
+"""Slow-client policy for fan-out: bounded per-client send queues inside Engine.IO.
+
+python-socketio encodes a room emit once and puts the same Engine.IO packet
+on every member's send queue; a writer task per client drains its queue to
+the socket. Engine.IO's queues are unbounded, so one stalled client would
+grow memory without limit. :class:`BoundedSendQueue` replaces them:
+
+* ticker batches (``crypto:ticker``) are **drop-to-latest**: when the queue
+  is full the oldest queued ticker batch is discarded to make room, so a slow
+  client skips intermediate prices but never falls further behind;
+* any other overflow (snapshots a client must not silently miss) ends the
+  connection: the queue is cleared and a CLOSE is queued, the client
+  reconnects and is hydrated from the cache with the latest snapshots.
+
+Control packets (ping, close, noop, writer wake-ups) are always accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, Final
+
+import engineio
+import socketio
+from engineio import packet as eio_packet
+
+from flux.bff.snapshot import Stream
+
+__all__ = ["BoundedSendQueue", "FanoutServer"]
+
+LOG = logging.getLogger(__name__)
+
+# Socket.IO EVENT packet on the default namespace: '2' followed by the JSON array.
+_TICKER_PREFIX: Final = f'2["{Stream.TICKER.value}"'
+
+
+def _is_ticker(item: Any) -> bool:
+    return (
+        isinstance(item, eio_packet.Packet)
+        and item.packet_type == eio_packet.MESSAGE
+        and isinstance(item.data, str)
+        and item.data.startswith(_TICKER_PREFIX)
+    )
+
+
+def _is_droppable_data(item: Any) -> bool:
+    return isinstance(item, eio_packet.Packet) and item.packet_type == eio_packet.MESSAGE
+
+
+class BoundedSendQueue(asyncio.Queue[Any]):
+    """An Engine.IO send queue holding at most ``limit`` message packets (see module docs)."""
+
+    def __init__(
+        self,
+        limit: int,
+        on_drop: Callable[[], None] = lambda: None,
+        on_overflow: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__()
+        self.limit = limit
+        self._on_drop = on_drop
+        self._on_overflow = on_overflow
+        self.overflowed = False
+        self._messages = 0
+
+    def put_nowait(self, item: Any) -> None:
+        if self.overflowed and _is_droppable_data(item):
+            return
+        if _is_droppable_data(item):
+            if self._messages >= self.limit and not self._make_room(item):
+                return
+            self._messages += 1
+        super().put_nowait(item)
+
+    def get_nowait(self) -> Any:
+        item = super().get_nowait()
+        if _is_droppable_data(item):
+            self._messages -= 1
+        return item
+
+    def _make_room(self, item: Any) -> bool:
+        """Free one slot for ``item``; return False when the client was cut off instead."""
+        queued: Any = self._queue  # type: ignore[attr-defined]  # asyncio.Queue's deque
+        if _is_ticker(item):
+            for index, old in enumerate(queued):
+                if _is_ticker(old):
+                    del queued[index]
+                    self._messages -= 1
+                    self._on_drop()
+                    return True
+            self._on_drop()
+            return False
+        self.overflowed = True
+        queued.clear()
+        self._messages = 0
+        super().put_nowait(eio_packet.Packet(eio_packet.CLOSE))
+        super().put_nowait(None)  # makes the writer task stop and close the transport
+        self._on_overflow()
+        return False
+
+
+class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
+    """``socketio.AsyncServer`` with bounded per-client send queues.
+
+    Args:
+        client_queue_limit: Message packets a client may have queued.
+        on_drop: Called for every ticker batch dropped for a slow client.
+        on_overflow: Called when a slow client is disconnected.
+        **kwargs: Passed to ``socketio.AsyncServer`` (and on to Engine.IO).
+    """
+
+    def __init__(
+        self,
+        *,
+        client_queue_limit: int,
+        on_drop: Callable[[], None],
+        on_overflow: Callable[[], None],
+        **kwargs: Any,
+    ) -> None:
+        self._queue_settings = (client_queue_limit, on_drop, on_overflow)
+        super().__init__(**kwargs)
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        limit, on_drop, on_overflow = self._queue_settings
+
+        class _BoundedEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
+            def create_queue(self, *args: Any, **kwargs: Any) -> Any:
+                if args or kwargs:
+                    return super().create_queue(*args, **kwargs)
+                return BoundedSendQueue(limit, on_drop, on_overflow)
+
+        return _BoundedEngineIOServer

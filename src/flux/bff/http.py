@@ -1,0 +1,80 @@
+"""Plain HTTP routes of the BFF: health, readiness, Prometheus metrics and the dashboard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Final
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from flux.bff.metrics import BffMetrics
+
+__all__ = ["DASHBOARD_DIR", "add_routes"]
+
+LOG = logging.getLogger(__name__)
+
+DASHBOARD_DIR: Final = Path(__file__).resolve().parent / "dashboard"
+_SOCKET_IO_DIST: Final = DASHBOARD_DIR / "node_modules" / "socket.io-client" / "dist"
+_SECURITY_HEADERS: Final = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: https:; "
+        "style-src 'self'; script-src 'self'"
+    ),
+}
+
+
+def add_routes(
+    app: web.Application,
+    metrics: BffMetrics,
+    readiness: Callable[[], dict[str, bool]],
+) -> None:
+    """Register ``/health``, ``/ready``, ``/metrics`` and the dashboard on ``app``.
+
+    Args:
+        app: The aiohttp application.
+        metrics: Metrics rendered on ``/metrics``.
+        readiness: Returns named checks; ``/ready`` is 200 only when all are True.
+    """
+
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def ready(_: web.Request) -> web.Response:
+        checks = readiness()
+        ok = all(checks.values())
+        return web.json_response({"ready": ok, "checks": checks}, status=200 if ok else 503)
+
+    async def prometheus(_: web.Request) -> web.Response:
+        body = generate_latest(metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def index(_: web.Request) -> web.StreamResponse:
+        return web.FileResponse(DASHBOARD_DIR / "index.html", headers=_SECURITY_HEADERS)
+
+    async def socket_io_client(_: web.Request) -> web.StreamResponse:
+        return web.FileResponse(
+            _SOCKET_IO_DIST / "socket.io.min.js", headers={"Cache-Control": "max-age=3600"}
+        )
+
+    app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
+    app.router.add_get("/metrics", prometheus)
+    app.router.add_get("/", index)
+    app.router.add_get("/vendor/socket.io.min.js", socket_io_client)
+    if not (_SOCKET_IO_DIST / "socket.io.min.js").is_file():
+        LOG.warning("socket.io-client is not installed; run `make setup` (scripts/setup-dashboard.sh)")
+    for name in ("app.js", "style.css", "favicon.svg"):
+        path = DASHBOARD_DIR / name
+        app.router.add_get(f"/{name}", _static_file(path))
+
+
+def _static_file(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def serve(_: web.Request) -> web.StreamResponse:
+        return web.FileResponse(path, headers=_SECURITY_HEADERS)
+
+    return serve

@@ -1,0 +1,66 @@
+"""Per-connection rate limits and cross-connection refresh coalescing.
+
+:class:`TokenBucket` bounds how often one connection may send messages or
+ask for refreshes. :class:`RefreshCoalescer` makes a burst of refreshes for
+the same domain from many connections become a single Kafka command.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["RefreshCoalescer", "TokenBucket"]
+
+Clock = Callable[[], float]
+K = TypeVar("K")
+
+
+class TokenBucket:
+    """Classic token bucket: ``burst`` tokens, refilled at ``rate`` tokens per second."""
+
+    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "rate")
+
+    def __init__(self, rate: float, burst: int, clock: Clock = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._stamp = clock()
+
+    def try_take(self) -> bool:
+        """Take one token; return False (and take nothing) when the bucket is empty."""
+        now = self._clock()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
+class RefreshCoalescer(Generic[K]):
+    """Let at most one refresh per key through every ``window`` seconds, across all connections."""
+
+    def __init__(self, window: float, clock: Clock = time.monotonic) -> None:
+        if window < 0:
+            raise ValueError("window must be >= 0")
+        self.window = window
+        self._clock = clock
+        self._last: dict[K, float] = {}
+
+    def should_send(self, key: K) -> bool:
+        """Return True when a command for ``key`` must be produced now (and start a new window)."""
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self.window:
+            return False
+        self._last[key] = now
+        return True
+
+    def forget(self, key: K) -> None:
+        """Reopen the window for ``key`` (used when producing the command failed)."""
+        self._last.pop(key, None)
