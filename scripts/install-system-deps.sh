@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the few system packages the tests need and pip/npm cannot provide:
-# Debian's Chromium for the dashboard browser test. Java 17 and Maven are
+# Debian's Chromium for the dashboard browser test and the docker-compose client. Java 17 and Maven are
 # prerequisites (README); this script only checks them.
 set -euo pipefail
 missing=()
@@ -10,12 +10,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "error: missing prerequisites: ${missing[*]}" >&2
   exit 1
 fi
-if ! command -v chromium >/dev/null; then
+apt_install() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "==> installing Debian chromium for the browser test"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "warning: could not install chromium; the browser test will be skipped" >&2
+    [ -n "${FLUX_APT_UPDATED:-}" ] || { apt-get update -qq >/dev/null 2>&1 || true; FLUX_APT_UPDATED=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
   else
-    echo "note: chromium not found and not root; the browser test will be skipped" >&2
+    return 1
   fi
+}
+# The compose client validates docker-compose.yml (`docker compose config`); no engine needed.
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
+  echo "==> installing the docker-compose client (validates docker-compose.yml)"
+  apt_install docker-compose || echo "note: no compose client; the compose validation test will be skipped" >&2
+fi
+if ! command -v chromium >/dev/null; then
+  echo "==> installing Debian chromium for the dashboard browser test"
+  apt_install chromium || echo "note: chromium could not be installed; the browser test will be skipped" >&2
 fi

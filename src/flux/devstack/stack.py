@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -229,6 +230,7 @@ class DevStack:
         except BaseException:
             self.down()
             raise
+        self._manifest_path.write_text(json.dumps({"components": [c.name for c in self.components()]}))
         return RunningStack(
             settings=self.settings,
             kafka=self.kafka,
@@ -254,8 +256,21 @@ class DevStack:
             if component.stop():
                 progress(f"  {component.name:<15}stopped")
 
+    @property
+    def _manifest_path(self) -> Path:
+        return self.home / "run" / "stack.json"
+
+    def started_components(self) -> list[str]:
+        """Names of the components the last ``up`` started (all of them when unknown)."""
+        try:
+            return list(json.loads(self._manifest_path.read_text())["components"])
+        except (FileNotFoundError, KeyError, ValueError):
+            return [c.name for c in self.components()]
+
     def status(self) -> list[ComponentStatus]:
-        return [c.status() for c in self.components()]
+        """Status of the components the last ``up`` started."""
+        wanted = set(self.started_components())
+        return [c.status() for c in self.components() if c.name in wanted]
 
     def reset(self) -> None:
         """Stop everything and delete the stack's data, keeping downloaded jars."""
