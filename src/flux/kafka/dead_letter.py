@@ -1,0 +1,76 @@
+"""Dead-lettering: a record that cannot be decoded or validated goes to its topic's DLQ, with why.
+
+The DLQ topic comes from the catalogue (``dead_letter`` of the source topic).
+Headers carry the error and the record's origin so an operator can find,
+understand and replay it; the value and key are the original bytes, untouched.
+
+Example:
+    >>> dlq = DeadLetterPublisher(producer, service="weather-service")  # doctest: +SKIP
+    >>> await dlq.publish(msg, error)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from confluent_kafka import Message
+
+from flux.catalogue import Catalogue, load_catalogue
+from flux.kafka.producer import AsyncProducer
+
+__all__ = ["DeadLetterPublisher", "dead_letter_headers"]
+
+LOG = logging.getLogger(__name__)
+
+# Error messages can echo attacker-controlled bytes; keep headers small.
+MAX_MESSAGE_CHARS: Final = 1000
+
+
+def dead_letter_headers(msg: Message, error: BaseException, service: str) -> list[tuple[str, bytes]]:
+    """Headers describing why and from where a record was dead-lettered."""
+    _, timestamp = msg.timestamp()
+    headers = [
+        ("flux.dlq.error.class", type(error).__name__.encode()),
+        ("flux.dlq.error.message", str(error)[:MAX_MESSAGE_CHARS].encode("utf-8", "replace")),
+        ("flux.dlq.original.topic", (msg.topic() or "").encode()),
+        ("flux.dlq.original.partition", str(msg.partition()).encode()),
+        ("flux.dlq.original.offset", str(msg.offset()).encode()),
+        ("flux.dlq.original.timestamp", str(timestamp).encode()),
+        ("flux.dlq.service", service.encode()),
+    ]
+    for key, value in msg.headers() or []:
+        if not key.startswith("flux.dlq.") and isinstance(value, bytes):
+            headers.append((key, value))
+    return headers
+
+
+class DeadLetterPublisher:
+    """Publishes poison records to the DLQ named by the catalogue."""
+
+    __slots__ = ("_catalogue", "_producer", "service")
+
+    def __init__(self, producer: AsyncProducer, *, service: str, catalogue: Catalogue | None = None) -> None:
+        self._producer = producer
+        self._catalogue = catalogue or load_catalogue()
+        self.service = service
+
+    async def publish(self, msg: Message, error: BaseException) -> str:
+        """Send ``msg`` to its DLQ and wait for the acknowledgement; returns the DLQ topic."""
+        source = msg.topic() or ""
+        dlq = self._catalogue.dead_letter_for(source)
+        await self._producer.send(
+            dlq, value=msg.value(), key=msg.key(), headers=dead_letter_headers(msg, error, self.service)
+        )
+        LOG.warning(
+            "dead-lettered record",
+            extra={
+                "topic": source,
+                "partition": msg.partition(),
+                "offset": msg.offset(),
+                "dlq": dlq,
+                "error_class": type(error).__name__,
+                "error": str(error)[:200],
+            },
+        )
+        return dlq
