@@ -39,8 +39,9 @@ def dead_letter_headers(msg: Message, error: BaseException, service: str) -> lis
         ("flux.dlq.original.timestamp", str(timestamp).encode()),
         ("flux.dlq.service", service.encode()),
     ]
-    for key, value in msg.headers() or []:
-        if not key.startswith("flux.dlq.") and isinstance(value, bytes):
+    for item in msg.headers() or []:
+        key, value = item[0], item[1]
+        if isinstance(key, str) and not key.startswith("flux.dlq.") and isinstance(value, bytes):
             headers.append((key, value))
     return headers
 
