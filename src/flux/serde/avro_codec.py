@@ -1,0 +1,145 @@
+"""Encode and decode one generated Avro class in the Confluent wire format, without I/O.
+
+A codec knows its class's own schema id and every writer schema id it has been told about (the
+async/sync facades fetch unknown ids from the registry and call :meth:`AvroCodec.learn_writer`).
+Records written with the class's own schema take the fast path (no schema resolution); records
+written with an older (or newer) compatible version are resolved by fastavro to the class's schema,
+so old events decode into today's classes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+from io import BytesIO
+from typing import Any, Generic, TypeVar
+
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro.types import Schema
+
+from flux.contracts.types import AvroContract
+from flux.registry.compatibility import InvalidSchemaError, check_compatibility
+from flux.serde.errors import BadMagicByte, SchemaMismatch, TruncatedRecord, UnknownSchemaId
+from flux.serde.wire import HEADER, HEADER_SIZE, MAGIC_BYTE, pack_header
+
+__all__ = ["AvroCodec"]
+
+LOG = logging.getLogger(__name__)
+
+C = TypeVar("C", bound=AvroContract)
+
+# (writer schema, reader schema or None for "same as writer") or the reason the writer is unreadable.
+_Plan = tuple[Schema, Schema | None] | str
+
+
+class AvroCodec(Generic[C]):
+    """Wire-format codec of one generated Avro class.
+
+    Args:
+        contract: the generated class (``FetchWeather``, ``WeatherUpdated``, ...).
+        schema_id: the registry id of ``contract.SCHEMA_TEXT`` under ``contract.SUBJECT``.
+    """
+
+    __slots__ = ("_from_dict", "_header", "_plans", "_schema", "contract", "schema_id")
+
+    def __init__(self, contract: type[C], schema_id: int) -> None:
+        self.contract = contract
+        self.schema_id = schema_id
+        self._schema = contract.PARSED_SCHEMA
+        self._header = pack_header(schema_id)
+        self._from_dict = contract.from_dict
+        self._plans: dict[int, _Plan] = {schema_id: (self._schema, None)}
+
+    def knows(self, schema_id: int) -> bool:
+        """True when records with ``schema_id`` can be decoded (or rejected) without the registry."""
+        return schema_id in self._plans
+
+    def learn_writer(self, schema_id: int, schema_type: str, text: str) -> None:
+        """Record how to read data written with registry schema ``schema_id``.
+
+        Incompatible or non-Avro writers are remembered too: their records raise ``SchemaMismatch``.
+        """
+        if schema_type.upper() != "AVRO":
+            self._plans[schema_id] = f"schema id {schema_id} is {schema_type}, not AVRO"
+            return
+        try:
+            writer_json = json.loads(text)
+        except ValueError as exc:
+            self._plans[schema_id] = f"schema id {schema_id} is not valid JSON: {exc}"
+            return
+        if writer_json == json.loads(self.contract.SCHEMA_TEXT):
+            self._plans[schema_id] = (self._schema, None)
+            return
+        try:
+            problems = check_compatibility("AVRO", self.contract.SCHEMA_TEXT, [text], "BACKWARD")
+        except InvalidSchemaError as exc:
+            problems = [str(exc)]
+        if problems:
+            reason = f"{self.contract.__name__} cannot read schema id {schema_id}: {'; '.join(problems)}"
+            LOG.warning("%s", reason)
+            self._plans[schema_id] = reason
+            return
+        self._plans[schema_id] = (parse_schema(writer_json), self._schema)
+        LOG.info("schema id %d will be resolved to %s", schema_id, self.contract.__name__)
+
+    def to_datum(self, obj: C) -> dict[str, Any]:
+        """Return fastavro's datum form of ``obj``."""
+        return obj.to_dict()
+
+    def encode(self, obj: C) -> bytes:
+        """Serialize ``obj``: magic byte, schema id, Avro binary body.
+
+        Raises:
+            SchemaMismatch: a field holds a value the schema does not allow (e.g. a Decimal with
+                more decimal places than the schema's scale).
+        """
+        buffer = BytesIO()
+        buffer.write(self._header)
+        try:
+            schemaless_writer(buffer, self._schema, obj.to_dict())
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+            raise SchemaMismatch(f"{type(obj).__name__} does not fit its schema: {exc}") from exc
+        return buffer.getvalue()
+
+    def decode_datum(self, data: bytes) -> dict[str, Any]:
+        """Decode ``data`` to fastavro's datum form in the class's schema (no class instance)."""
+        try:
+            magic, schema_id = HEADER.unpack_from(data)
+        except struct.error:
+            raise TruncatedRecord(f"record of {len(data)} bytes is shorter than the 5-byte header") from None
+        if magic != MAGIC_BYTE:
+            raise BadMagicByte(data[0])
+        plan = self._plans.get(schema_id)
+        if plan is None:
+            raise UnknownSchemaId(schema_id)
+        if isinstance(plan, str):
+            raise SchemaMismatch(plan)
+        writer, reader = plan
+        stream = BytesIO(data)
+        stream.seek(HEADER_SIZE)
+        try:
+            datum = schemaless_reader(stream, writer, reader)
+        except EOFError as exc:
+            raise TruncatedRecord(f"record body ends early (schema id {schema_id})") from exc
+        except Exception as exc:
+            raise SchemaMismatch(f"record body does not match schema id {schema_id}: {exc!r}") from exc
+        if stream.tell() != len(data):
+            raise SchemaMismatch(
+                f"{len(data) - stream.tell()} trailing bytes after the record (schema id {schema_id})"
+            )
+        if not isinstance(datum, dict):
+            raise SchemaMismatch(f"schema id {schema_id} is not a record schema")
+        return datum
+
+    def decode(self, data: bytes) -> C:
+        """Deserialize ``data`` into an instance of the class.
+
+        Raises:
+            SerdeError: ``BadMagicByte``, ``UnknownSchemaId``, ``TruncatedRecord`` or ``SchemaMismatch``.
+        """
+        datum = self.decode_datum(data)
+        try:
+            return self._from_dict(datum)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SchemaMismatch(f"datum does not build a {self.contract.__name__}: {exc!r}") from exc

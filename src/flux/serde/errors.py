@@ -1,0 +1,54 @@
+"""The one typed error a consumer dead-letters, and its precise kinds.
+
+Every record that cannot become a typed object raises a :class:`SerdeError`; catch that single
+class around ``decode`` and send the record to the topic's dead-letter topic. Registry outages are
+*not* serde errors (the record is fine; retry later): they surface as the registry client's own
+exceptions.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadMagicByte",
+    "SchemaMismatch",
+    "SchemaNotRegistered",
+    "SerdeError",
+    "TruncatedRecord",
+    "UnknownSchemaId",
+]
+
+
+class SerdeError(ValueError):
+    """A record's bytes cannot be turned into the expected typed object (dead-letter it)."""
+
+
+class BadMagicByte(SerdeError):
+    """The record does not start with the Confluent wire-format magic byte 0."""
+
+    def __init__(self, first_byte: int) -> None:
+        super().__init__(f"bad magic byte {first_byte:#04x}: not Confluent wire format")
+        self.first_byte = first_byte
+
+
+class UnknownSchemaId(SerdeError):
+    """The record's schema id is not known to this process (or to the registry)."""
+
+    def __init__(self, schema_id: int, detail: str = "") -> None:
+        text = f"unknown schema id {schema_id}"
+        super().__init__(f"{text}: {detail}" if detail else text)
+        self.schema_id = schema_id
+
+
+class TruncatedRecord(SerdeError):
+    """The record ends before its header or body is complete."""
+
+
+class SchemaMismatch(SerdeError):
+    """The record was written with a schema the reader's class cannot read, or its body is invalid."""
+
+
+class SchemaNotRegistered(LookupError):
+    """A producer's schema is not registered under its subject (run ``make register-schemas``).
+
+    A deployment problem, not a bad record: it is deliberately not a :class:`SerdeError`.
+    """

@@ -1,0 +1,102 @@
+"""Registry-backed serde for synchronous code (CLIs, scripts, confluent-kafka callbacks).
+
+Same behaviour as :class:`flux.serde.async_serde.AsyncSerde`, through confluent-kafka's blocking
+``SchemaRegistryClient``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TypeVar, cast
+
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
+
+from flux.serde.async_serde import Codec, build_codec, not_found
+from flux.serde.contract_schema import contract_schema
+from flux.serde.errors import SchemaNotRegistered, UnknownSchemaId
+from flux.settings import Settings
+
+__all__ = ["Serde"]
+
+LOG = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Serde:
+    """Encode/decode generated contract objects through the Schema Registry (blocking I/O).
+
+    Args:
+        client: confluent-kafka's registry client.
+        auto_register: register a class's schema when it is missing instead of failing.
+    """
+
+    def __init__(self, client: SchemaRegistryClient, *, auto_register: bool = False) -> None:
+        self.client = client
+        self.auto_register = auto_register
+        self._codecs: dict[type, Codec] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, auto_register: bool = False) -> Serde:
+        """Build a serde talking to ``settings.registry_url``."""
+        config = (settings or Settings()).registry_client_config()
+        return cls(SchemaRegistryClient(config), auto_register=auto_register)
+
+    def codec(self, contract: type[T]) -> Codec:
+        """Return the (cached) codec of ``contract``, looking its schema id up on first use.
+
+        Raises:
+            SchemaNotRegistered: the class's schema is not registered under its subject.
+        """
+        codec = self._codecs.get(contract)
+        if codec is not None:
+            return codec
+        coordinates = contract_schema(contract)
+        schema = Schema(coordinates.text, coordinates.schema_type)
+        try:
+            schema_id = self.client.lookup_schema(coordinates.subject, schema).schema_id
+        except SchemaRegistryError as exc:
+            if not not_found(exc):
+                raise
+            if not self.auto_register:
+                raise SchemaNotRegistered(
+                    f"{contract.__name__}'s schema is not registered under {coordinates.subject}: "
+                    f"{exc.error_message} (run `make register-schemas`)"
+                ) from exc
+            schema_id = self.client.register_schema(coordinates.subject, schema)
+        if schema_id is None:
+            raise SchemaNotRegistered(f"the registry returned no id for {coordinates.subject}")
+        LOG.info("%s uses schema id %d (%s)", contract.__name__, schema_id, coordinates.subject)
+        codec = build_codec(contract, schema_id)
+        self._codecs[contract] = codec
+        return codec
+
+    def encode(self, obj: object) -> bytes:
+        """Serialize a contract object in the Confluent wire format."""
+        codec = self._codecs.get(type(obj)) or self.codec(type(obj))
+        return codec.encode(obj)
+
+    def decode(self, contract: type[T], data: bytes) -> T:
+        """Deserialize ``data`` into a ``contract`` instance, resolving older writer schemas.
+
+        Raises:
+            SerdeError: the record cannot become a ``contract`` (dead-letter it).
+        """
+        codec = self._codecs.get(contract) or self.codec(contract)
+        try:
+            return cast("T", codec.decode(data))
+        except UnknownSchemaId as exc:
+            self.learn_writer(codec, exc.schema_id)
+        return cast("T", codec.decode(data))
+
+    def learn_writer(self, codec: Codec, schema_id: int) -> None:
+        """Fetch writer schema ``schema_id`` from the registry and teach it to ``codec``."""
+        if codec.knows(schema_id):
+            return
+        try:
+            schema = self.client.get_schema(schema_id)
+        except SchemaRegistryError as exc:
+            if not_found(exc):
+                raise UnknownSchemaId(schema_id, f"not in the registry ({exc.error_message})") from exc
+            raise
+        codec.learn_writer(schema_id, str(schema.schema_type or "AVRO"), str(schema.schema_str))
