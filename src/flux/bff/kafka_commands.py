@@ -1,0 +1,94 @@
+"""Kafka command sink: gateway :class:`~flux.bff.commands.Command` → generated command class → Kafka.
+
+Topics come from the generated contracts (which mirror ``schemas/topics.yaml``);
+values are serialised by the registry serde; the key follows the catalogue
+(normalised city for weather, ``global`` otherwise); production waits for
+acks from all in-sync replicas.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flux.bff.codec import RecordCodec, registry_codec
+from flux.bff.commands import Command, CommandKind, CommandUnavailable
+from flux.bff.kafka_producer import DeliveryFailed, KafkaSender
+from flux.bff.metrics import BffMetrics
+from flux.contracts import (
+    FetchTrigger,
+    FetchWeather,
+    Location,
+    RefreshNews,
+    RefreshTopCoins,
+    RefreshTopMovers,
+    RefreshTopPerformers,
+)
+from flux.settings import Settings
+
+__all__ = ["KafkaCommandSink", "to_contract"]
+
+LOG = logging.getLogger(__name__)
+
+_REFRESH_CLASSES: dict[CommandKind, Any] = {
+    CommandKind.TOPCOINS_REFRESH: RefreshTopCoins,
+    CommandKind.MOVERS_REFRESH: RefreshTopMovers,
+    CommandKind.NEWS_REFRESH: RefreshNews,
+    CommandKind.STOCKS_REFRESH: RefreshTopPerformers,
+}
+
+
+def to_contract(command: Command) -> Any:
+    """Build the generated command instance for ``command`` (it knows its ``TOPIC``)."""
+    if command.kind is CommandKind.WEATHER_FETCH:
+        location = command.location
+        if location is None:
+            raise ValueError("a weather fetch needs a location")
+        return FetchWeather(
+            command_id=uuid.uuid4(),
+            issued_at=command.issued_at,
+            event=FetchTrigger.LOCATION_UPDATE,
+            user_id=uuid.UUID(command.user_id),
+            data=Location(city=location.city, lat=location.lat, lon=location.lon),
+            timestamp=command.issued_at,
+        )
+    cls = _REFRESH_CLASSES[command.kind]
+    return cls(command_id=uuid.uuid4(), issued_at=command.issued_at, requested_by=uuid.UUID(command.user_id))
+
+
+class KafkaCommandSink:
+    """Produces commands to Kafka (see module docs)."""
+
+    def __init__(self, settings: Settings, metrics: BffMetrics, codec: RecordCodec | None = None) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._codec = codec
+        self._sender: KafkaSender | None = None
+
+    async def start(self) -> None:
+        if self._codec is None:
+            self._codec = registry_codec(self._settings)
+        self._sender = KafkaSender(self._settings, client_id="flux-bff-commands")
+
+    async def send(self, command: Command) -> None:
+        if self._sender is None or self._codec is None:
+            raise CommandUnavailable("command producer is not running")
+        contract = to_contract(command)
+        topic: str = contract.TOPIC
+        try:
+            value = await self._codec.encode(topic, contract)
+            await self._sender.send(topic, value, key=command.key)
+        except DeliveryFailed as exc:
+            LOG.warning("command not delivered", extra={"topic": topic, "error": str(exc)})
+            raise CommandUnavailable("request could not be queued; try again") from exc
+        except Exception as exc:
+            LOG.exception("command could not be serialised", extra={"topic": topic})
+            raise CommandUnavailable("request could not be queued; try again") from exc
+
+    async def stop(self) -> None:
+        if self._sender is not None:
+            await self._sender.close()
+            self._sender = None
+        if self._codec is not None:
+            await self._codec.close()

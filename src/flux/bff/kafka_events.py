@@ -1,0 +1,227 @@
+"""Kafka event source: every event topic → decoded contract → :class:`Snapshot` → gateway.
+
+Every BFF instance must see every event, so partitions are assigned
+manually (no consumer-group coordination, no rebalances) starting at each
+partition's current end: the instance is *ready* once positions are pinned,
+and anything produced after that reaches it. Earlier state comes from the
+snapshot cache. Offsets are never committed (the group id is unique per
+instance anyway). A record that cannot be decoded or converted goes to the
+topic's dead-letter topic with headers describing the failure; the consumer
+never stops for a bad record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from confluent_kafka import KafkaError, TopicPartition
+from confluent_kafka.aio import AIOConsumer
+
+from flux.bff.codec import RecordCodec, registry_codec
+from flux.bff.config import BffSettings
+from flux.bff.convert import to_snapshot
+from flux.bff.kafka_producer import KafkaSender
+from flux.bff.metrics import BffMetrics
+from flux.bff.snapshot import Snapshot
+from flux.catalogue import TopicSpec, load_catalogue
+from flux.kafka.config import consumer_config
+from flux.settings import Settings
+
+__all__ = ["DLQ_HEADERS", "KafkaEventSource", "dead_letter_headers"]
+
+LOG = logging.getLogger(__name__)
+
+Publish = Callable[[Snapshot], Awaitable[bool]]
+
+DLQ_HEADERS: Final = (
+    "flux.error.class",
+    "flux.error.message",
+    "flux.original.topic",
+    "flux.original.partition",
+    "flux.original.offset",
+    "flux.original.timestamp",
+    "flux.failed.by",
+)
+_LAG_INTERVAL_S: Final = 5.0
+_BATCH: Final = 500
+
+
+def dead_letter_headers(msg: Any, exc: BaseException) -> list[tuple[str, str | bytes | None]]:
+    """Headers of a dead letter: why it failed and where it came from (plus the original headers)."""
+    _, timestamp = msg.timestamp()
+    values = (
+        type(exc).__name__,
+        str(exc)[:1000],
+        msg.topic(),
+        str(msg.partition()),
+        str(msg.offset()),
+        str(timestamp),
+        "bff",
+    )
+    extra = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in (msg.headers() or [])]
+    return [(name, value.encode()) for name, value in zip(DLQ_HEADERS, values, strict=True)] + extra
+
+
+class KafkaEventSource:
+    """Consumes ``load_catalogue().consumed_by("bff")`` and feeds the gateway (see module docs)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        bff_settings: BffSettings,
+        metrics: BffMetrics,
+        codec: RecordCodec | None = None,
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._codec = codec
+        suffix = bff_settings.instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        self.group_id = f"flux-bff-{suffix}"
+        self._topics: tuple[TopicSpec, ...] = load_catalogue().consumed_by("bff")
+        self._consumer: AIOConsumer | None = None
+        self._dlq: KafkaSender | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._positions: dict[tuple[str, int], int] = {}
+        self._ready = False
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    async def start(self, publish: Publish) -> None:
+        """Pin every partition at its end, then consume in the background."""
+        if self._codec is None:
+            self._codec = registry_codec(self._settings)
+        config = consumer_config(
+            self._settings, group_id=self.group_id, client_id=self.group_id, offset_reset="latest"
+        )
+        config["fetch.wait.max.ms"] = 10  # latency over batching: the BFF is a real-time relay
+        self._consumer = AIOConsumer(config, max_workers=2)
+        self._dlq = KafkaSender(self._settings, client_id=f"{self.group_id}-dlq")
+        await self._assign_at_end(self._consumer)
+        self._ready = True
+        self._tasks = [
+            asyncio.create_task(self._consume(self._consumer, publish), name="bff-consume"),
+            asyncio.create_task(self._report_lag(self._consumer), name="bff-lag"),
+        ]
+
+    async def _assign_at_end(self, consumer: AIOConsumer, wait_s: float = 30.0) -> None:
+        deadline = time.monotonic() + wait_s
+        wanted = {t.name for t in self._topics}
+        while True:
+            metadata = await consumer.list_topics(timeout=5.0)
+            present = {
+                name: sorted(meta.partitions)
+                for name, meta in metadata.topics.items()
+                if name in wanted and meta.error is None
+            }
+            if set(present) == wanted or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.5)
+        missing = wanted - set(present)
+        if missing:
+            LOG.error("event topics missing; not consuming them", extra={"topics": sorted(missing)})
+        assignment = []
+        for name, partitions in sorted(present.items()):
+            for partition in partitions:
+                _, high = await consumer.get_watermark_offsets(TopicPartition(name, partition), timeout=5.0)
+                assignment.append(TopicPartition(name, partition, high))
+                self._positions[(name, partition)] = high
+        await consumer.assign(assignment)
+        LOG.info("consuming event topics from their end", extra={"partitions": len(assignment)})
+
+    async def _consume(self, consumer: AIOConsumer, publish: Publish) -> None:
+        while True:
+            try:
+                messages = await consumer.consume(num_messages=_BATCH, timeout=0.1)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                LOG.exception("kafka consume failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            for msg in messages or ():
+                await self._handle(msg, publish)
+
+    async def _handle(self, msg: Any, publish: Publish) -> None:
+        error = msg.error()
+        if error is not None:
+            if error.code() != KafkaError._PARTITION_EOF:
+                LOG.warning("kafka consumer error: %s", error)
+            return
+        topic = msg.topic()
+        self._positions[(topic, msg.partition())] = msg.offset() + 1
+        self._metrics.consumed.labels(topic).inc()
+        codec = self._codec
+        assert codec is not None
+        try:
+            event = await codec.decode(topic, msg.value() or b"")
+            snapshot = to_snapshot(event)
+        except Exception as exc:  # bad record: park it, never stop consuming
+            await self._dead_letter(msg, exc)
+            return
+        try:
+            await publish(snapshot)
+        except Exception:
+            LOG.exception("fan-out failed", extra={"topic": topic, "snapshot_id": snapshot.snapshot_id})
+
+    async def _dead_letter(self, msg: Any, exc: BaseException) -> None:
+        topic = msg.topic()
+        dlq = load_catalogue().dead_letter_for(topic)
+        LOG.warning(
+            "bad record sent to dead-letter topic",
+            extra={
+                "topic": topic,
+                "partition": msg.partition(),
+                "offset": msg.offset(),
+                "dlq": dlq,
+                "error": f"{type(exc).__name__}: {exc}",
+            },
+        )
+        try:
+            assert self._dlq is not None
+            await self._dlq.send(
+                dlq, msg.value() or b"", key=msg.key(), headers=dead_letter_headers(msg, exc)
+            )
+            self._metrics.dead_letters.labels(topic).inc()
+        except Exception:
+            LOG.exception("could not write dead letter", extra={"topic": topic, "offset": msg.offset()})
+
+    async def _report_lag(self, consumer: AIOConsumer) -> None:
+        while True:
+            await asyncio.sleep(_LAG_INTERVAL_S)
+            for (topic, partition), position in list(self._positions.items()):
+                try:
+                    _, high = await consumer.get_watermark_offsets(
+                        TopicPartition(topic, partition), timeout=2.0, cached=False
+                    )
+                except Exception as exc:
+                    LOG.debug("lag lookup failed: %s", exc)
+                    continue
+                self._metrics.kafka_lag.labels(topic, str(partition)).set(max(0, high - position))
+
+    async def stop(self) -> None:
+        """Stop consuming and close the Kafka clients."""
+        self._ready = False
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self._consumer is not None:
+            with contextlib.suppress(Exception):
+                await self._consumer.close()
+            self._consumer = None
+        if self._dlq is not None:
+            await self._dlq.close()
+            self._dlq = None
+        if self._codec is not None:
+            await self._codec.close()

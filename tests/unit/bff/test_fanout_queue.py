@@ -1,0 +1,58 @@
+"""Slow-client policy of the bounded Engine.IO send queue."""
+
+from __future__ import annotations
+
+from engineio import packet as eio_packet
+
+from flux.bff.fanout import BoundedSendQueue
+
+
+def message(event: str, n: int) -> eio_packet.Packet:
+    return eio_packet.Packet(eio_packet.MESSAGE, f'2["{event}",{{"n":{n}}}]')
+
+
+def drain(queue: BoundedSendQueue) -> list[object]:
+    out = []
+    while not queue.empty():
+        item = queue.get_nowait()
+        out.append(item.data if isinstance(item, eio_packet.Packet) and item.data is not None else item)
+    return out
+
+
+def test_ticker_overflow_drops_the_oldest_ticker_batch() -> None:
+    drops: list[int] = []
+    queue = BoundedSendQueue(3, on_drop=lambda: drops.append(1))
+    queue.put_nowait(message("crypto:ticker", 1))
+    queue.put_nowait(message("news", 1))
+    queue.put_nowait(message("crypto:ticker", 2))
+    queue.put_nowait(message("crypto:ticker", 3))
+    assert drain(queue) == [
+        '2["news",{"n":1}]',
+        '2["crypto:ticker",{"n":2}]',
+        '2["crypto:ticker",{"n":3}]',
+    ]
+    assert drops == [1]
+
+
+def test_snapshot_overflow_disconnects_the_client() -> None:
+    overflows: list[int] = []
+    queue = BoundedSendQueue(2, on_overflow=lambda: overflows.append(1))
+    queue.put_nowait(message("news", 1))
+    queue.put_nowait(message("stocks", 1))
+    queue.put_nowait(message("weather", 1))
+    assert queue.overflowed and overflows == [1]
+    queue.put_nowait(message("news", 2))  # ignored after the cut
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    assert items[0].packet_type == eio_packet.CLOSE
+    assert items[1] is None  # stops the writer task
+    assert len(items) == 2
+
+
+def test_control_packets_are_never_limited() -> None:
+    queue = BoundedSendQueue(1)
+    queue.put_nowait(message("news", 1))
+    for _ in range(5):
+        queue.put_nowait(eio_packet.Packet(eio_packet.PING))
+    assert queue.qsize() == 6 and not queue.overflowed
