@@ -1,0 +1,194 @@
+"""The aiohttp application: routes plus error, metrics, auth, readiness and follower middlewares."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from aiohttp import web
+
+from flux.registry.core.errors import ErrorCode, RegistryError
+from flux.registry.core.service import RegistryService
+
+from .auth import Role, UserTable
+from .forwarding import WriteForwarder
+from .http import json_response
+from .metrics import CONTENT_TYPE_LATEST, RegistryMetrics
+from .openapi import openapi_document
+from .routes import READ_ONLY_POSTS, RegistryRoutes
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "AppOptions", "LogStatus", "build_app"]
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+UNGUARDED: Final = frozenset({"/health", "/metrics", "/openapi.json"})
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class LogStatus(Protocol):
+    """What the API needs to know about the log: readiness, lag, replay time, post-forward sync."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def lag(self) -> int: ...
+
+    @property
+    def replay_seconds(self) -> float | None: ...
+
+    async def sync(self, limit_s: float = ...) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AppOptions:
+    """How the application behaves.
+
+    Attributes:
+        follower: forward writes instead of performing them.
+        primary_url: where followers forward writes (None: refuse with 50003).
+        users: basic-auth users (None: no authentication).
+        max_body_bytes: request body limit (larger bodies get 413).
+    """
+
+    follower: bool = False
+    primary_url: str | None = None
+    users: UserTable | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+
+def _route_of(request: web.Request) -> str:
+    info = request.match_info
+    if info.http_exception is not None:
+        return "unmatched"
+    return info.route.resource.canonical if info.route.resource is not None else "unmatched"
+
+
+def _is_write(request: web.Request) -> bool:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    route = _route_of(request)
+    if request.method == "POST" and (route == READ_ONLY_POSTS[0] or route.startswith(READ_ONLY_POSTS[1])):
+        return False
+    return route not in UNGUARDED
+
+
+def _error_response(status: int, code: int, message: str) -> web.Response:
+    return json_response({"error_code": code, "message": message}, status=status)
+
+
+def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> web.Application:
+    """Assemble the registry application."""
+    metrics = RegistryMetrics()
+    forwarder = WriteForwarder(options.primary_url) if options.follower else None
+
+    @web.middleware
+    async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        response = await handler(request)
+        route = _route_of(request)
+        metrics.requests.labels(request.method, route, str(response.status)).inc()
+        metrics.latency.labels(route).observe(time.perf_counter() - started)
+        return response
+
+    @web.middleware
+    async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except RegistryError as exc:
+            if exc.http_status >= 500:
+                LOG.warning("request failed", extra={"path": request.path, "error": exc.message})
+            return _error_response(exc.http_status, exc.error_code, exc.message)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            reason = exc.reason or "error"
+            response = _error_response(exc.status, exc.status, f"HTTP {exc.status} {reason}")
+            if exc.status == 405 and "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
+        except Exception:
+            LOG.exception("unexpected error", extra={"path": request.path, "method": request.method})
+            return _error_response(500, ErrorCode.STORE_ERROR, "Internal error while handling the request")
+
+    @web.middleware
+    async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        users = options.users
+        if users is None or request.path in UNGUARDED:
+            return await handler(request)
+        role = users.authenticate(request.headers.get("Authorization"))
+        if role is None:
+            response = _error_response(401, 401, "Unauthorized")
+            response.headers["WWW-Authenticate"] = 'Basic realm="flux-registry"'
+            return response
+        if role is Role.READ_ONLY and _is_write(request):
+            return _error_response(403, 40301, "User is denied operation on this resource (read-only user)")
+        return await handler(request)
+
+    @web.middleware
+    async def readiness_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not log.ready and request.path not in UNGUARDED:
+            return _error_response(
+                503, ErrorCode.OPERATION_TIMEOUT, "The registry is still replaying its log"
+            )
+        return await handler(request)
+
+    @web.middleware
+    async def follower_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if forwarder is None or not _is_write(request) or _route_of(request) == "unmatched":
+            return await handler(request)
+        response = await forwarder.forward(request)
+        if response.status < 300:
+            await log.sync()  # read-your-writes on this follower
+        return response
+
+    app = web.Application(
+        client_max_size=options.max_body_bytes,
+        middlewares=[
+            metrics_middleware,
+            error_middleware,
+            auth_middleware,
+            readiness_middleware,
+            follower_middleware,
+        ],
+    )
+    RegistryRoutes(service).add_to(app)
+
+    async def health(request: web.Request) -> web.Response:
+        body = {
+            "status": "UP" if log.ready else "REPLAYING",
+            "ready": log.ready,
+            "role": "follower" if options.follower else "primary",
+            "lag": log.lag,
+        }
+        return json_response(body, status=200 if log.ready else 503)
+
+    async def prometheus(request: web.Request) -> web.Response:
+        state = service.state
+        metrics.schemas.set(len(state.schemas))
+        metrics.subjects.set(len(state.subject_names()))
+        metrics.lag.set(log.lag)
+        metrics.ready.set(1 if log.ready else 0)
+        if log.replay_seconds is not None:
+            metrics.replay_seconds.set(log.replay_seconds)
+        response = web.Response(body=metrics.render())
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return response
+
+    async def openapi(request: web.Request) -> web.Response:
+        return json_response(openapi_document())
+
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", prometheus)
+    app.router.add_get("/openapi.json", openapi)
+
+    async def close_forwarder(_: web.Application) -> None:
+        if forwarder is not None:
+            await forwarder.close()
+
+    app.on_cleanup.append(close_forwarder)
+    return app

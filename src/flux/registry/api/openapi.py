@@ -1,0 +1,335 @@
+"""OpenAPI 3.0 document of the registry's API (served at ``/openapi.json``, used by the fuzz tests)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+__all__ = ["openapi_document"]
+
+_JSON = "application/vnd.schemaregistry.v1+json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _param(name: str, where: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path", "schema": schema}
+
+
+def _bool(name: str) -> dict[str, Any]:
+    return _param(name, "query", {"type": "boolean"})
+
+
+SUBJECT = _param("subject", "path", {"type": "string", "minLength": 1})
+VERSION = _param("version", "path", {"type": "string"})
+SCHEMA_ID = _param("id", "path", {"type": "integer"})
+
+
+def _op(
+    summary: str,
+    ok: dict[str, Any] | None,
+    *,
+    params: list[dict[str, Any]] | None = None,
+    body: str | None = None,
+    errors: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", **({"content": {_JSON: {"schema": ok}}} if ok is not None else {})}
+    }
+    for status in errors:
+        responses[str(status)] = {"description": "Error", "content": {_JSON: {"schema": _ref("Error")}}}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {_JSON: {"schema": _ref(body)}, "application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document (built once)."""
+    version_obj = _ref("SubjectVersion")
+    compat = {
+        "type": "object",
+        "properties": {"is_compatible": {"type": "boolean"}, "messages": _array({"type": "string"})},
+    }
+    paths: dict[str, Any] = {
+        "/": {"get": _op("Root", {"type": "object"})},
+        "/contexts": {"get": _op("Contexts", _array({"type": "string"}))},
+        "/schemas/types": {"get": _op("Supported schema types", _array({"type": "string"}))},
+        "/schemas": {
+            "get": _op(
+                "Latest or all schemas",
+                _array(version_obj),
+                params=[
+                    _param("subjectPrefix", "query", {"type": "string"}),
+                    _bool("deleted"),
+                    _bool("latestOnly"),
+                    _param("offset", "query", {"type": "integer"}),
+                    _param("limit", "query", {"type": "integer"}),
+                ],
+                errors=(400,),
+            )
+        },
+        "/schemas/ids/{id}": {
+            "get": _op(
+                "Schema by global id",
+                _ref("Schema"),
+                params=[
+                    SCHEMA_ID,
+                    _param("subject", "query", {"type": "string"}),
+                    _param("format", "query", {"type": "string"}),
+                ],
+                errors=(404,),
+            )
+        },
+        "/schemas/ids/{id}/schema": {"get": _op("Raw schema by id", None, params=[SCHEMA_ID], errors=(404,))},
+        "/schemas/ids/{id}/subjects": {
+            "get": _op(
+                "Subjects using an id",
+                _array({"type": "string"}),
+                params=[SCHEMA_ID, _bool("deleted")],
+                errors=(404,),
+            )
+        },
+        "/schemas/ids/{id}/versions": {
+            "get": _op(
+                "Subject versions using an id",
+                _array(_ref("SubjectVersionRef")),
+                params=[SCHEMA_ID, _bool("deleted")],
+                errors=(404,),
+            )
+        },
+        "/subjects": {
+            "get": _op(
+                "Subjects",
+                _array({"type": "string"}),
+                params=[
+                    _param("subjectPrefix", "query", {"type": "string"}),
+                    _bool("deleted"),
+                    _bool("deletedOnly"),
+                ],
+            )
+        },
+        "/subjects/{subject}": {
+            "post": _op(
+                "Find the version of a schema",
+                version_obj,
+                params=[SUBJECT, _bool("normalize"), _bool("deleted")],
+                body="RegisterRequest",
+                errors=(400, 404, 422),
+            ),
+            "delete": _op(
+                "Delete a subject",
+                _array({"type": "integer"}),
+                params=[SUBJECT, _bool("permanent")],
+                errors=(404, 422),
+            ),
+        },
+        "/subjects/{subject}/versions": {
+            "get": _op(
+                "Versions of a subject",
+                _array({"type": "integer"}),
+                params=[SUBJECT, _bool("deleted"), _bool("deletedOnly")],
+                errors=(404,),
+            ),
+            "post": _op(
+                "Register a schema",
+                {"type": "object", "properties": {"id": {"type": "integer"}}},
+                params=[SUBJECT, _bool("normalize")],
+                body="RegisterRequest",
+                errors=(400, 409, 422),
+            ),
+        },
+        "/subjects/{subject}/versions/{version}": {
+            "get": _op(
+                "A version",
+                version_obj,
+                params=[SUBJECT, VERSION, _bool("deleted"), _param("format", "query", {"type": "string"})],
+                errors=(404, 422),
+            ),
+            "delete": _op(
+                "Delete a version",
+                {"type": "integer"},
+                params=[SUBJECT, VERSION, _bool("permanent")],
+                errors=(404, 422),
+            ),
+        },
+        "/subjects/{subject}/versions/{version}/schema": {
+            "get": _op(
+                "Raw schema of a version",
+                None,
+                params=[SUBJECT, VERSION, _bool("deleted")],
+                errors=(404, 422),
+            )
+        },
+        "/subjects/{subject}/versions/{version}/referencedby": {
+            "get": _op(
+                "Ids referencing a version",
+                _array({"type": "integer"}),
+                params=[SUBJECT, VERSION],
+                errors=(404, 422),
+            )
+        },
+        "/config": {
+            "get": _op("Global compatibility", _ref("ConfigResponse")),
+            "put": _op(
+                "Set global compatibility", _ref("ConfigUpdate"), body="ConfigUpdate", errors=(400, 422)
+            ),
+            "delete": _op("Reset global compatibility", _ref("ConfigResponse")),
+        },
+        "/config/{subject}": {
+            "get": _op(
+                "Subject compatibility",
+                _ref("ConfigResponse"),
+                params=[SUBJECT, _bool("defaultToGlobal")],
+                errors=(404,),
+            ),
+            "put": _op(
+                "Set subject compatibility",
+                _ref("ConfigUpdate"),
+                params=[SUBJECT],
+                body="ConfigUpdate",
+                errors=(400, 422),
+            ),
+            "delete": _op(
+                "Remove subject compatibility", _ref("ConfigResponse"), params=[SUBJECT], errors=(404,)
+            ),
+        },
+        "/mode": {
+            "get": _op("Global mode", _ref("Mode")),
+            "put": _op(
+                "Set global mode", _ref("Mode"), params=[_bool("force")], body="Mode", errors=(400, 422)
+            ),
+        },
+        "/mode/{subject}": {
+            "get": _op(
+                "Subject mode", _ref("Mode"), params=[SUBJECT, _bool("defaultToGlobal")], errors=(404,)
+            ),
+            "put": _op(
+                "Set subject mode",
+                _ref("Mode"),
+                params=[SUBJECT, _bool("force")],
+                body="Mode",
+                errors=(400, 422),
+            ),
+            "delete": _op("Remove subject mode", _ref("Mode"), params=[SUBJECT], errors=(404,)),
+        },
+        "/compatibility/subjects/{subject}/versions": {
+            "post": _op(
+                "Check against the versions the level requires",
+                compat,
+                params=[SUBJECT, _bool("verbose"), _bool("normalize")],
+                body="RegisterRequest",
+                errors=(400, 422),
+            )
+        },
+        "/compatibility/subjects/{subject}/versions/{version}": {
+            "post": _op(
+                "Check against one version",
+                compat,
+                params=[SUBJECT, VERSION, _bool("verbose"), _bool("normalize")],
+                body="RegisterRequest",
+                errors=(400, 404, 422),
+            )
+        },
+        "/health": {"get": _op("Ready when the log is replayed", {"type": "object"})},
+    }
+    reference = {
+        "type": "object",
+        "required": ["name", "subject", "version"],
+        "properties": {
+            "name": {"type": "string"},
+            "subject": {"type": "string"},
+            "version": {"type": "integer"},
+        },
+    }
+    schemas = {
+        "Error": {
+            "type": "object",
+            "required": ["error_code", "message"],
+            "properties": {"error_code": {"type": "integer"}, "message": {"type": "string"}},
+        },
+        "Reference": reference,
+        "Schema": {
+            "type": "object",
+            "required": ["schema"],
+            "properties": {
+                "schema": {"type": "string"},
+                "schemaType": {"type": "string"},
+                "references": _array(_ref("Reference")),
+            },
+        },
+        "SubjectVersion": {
+            "type": "object",
+            "properties": {
+                "subject": {"type": "string"},
+                "version": {"type": "integer"},
+                "id": {"type": "integer"},
+                "schema": {"type": "string"},
+                "schemaType": {"type": "string"},
+                "references": _array(_ref("Reference")),
+            },
+        },
+        "SubjectVersionRef": {
+            "type": "object",
+            "properties": {"subject": {"type": "string"}, "version": {"type": "integer"}},
+        },
+        "RegisterRequest": {
+            "type": "object",
+            "required": ["schema"],
+            "properties": {
+                "schema": {"type": "string"},
+                "schemaType": {"type": "string", "enum": ["AVRO", "PROTOBUF", "JSON"]},
+                "references": _array(_ref("Reference")),
+                "id": {"type": "integer"},
+                "version": {"type": "integer"},
+            },
+        },
+        "ConfigUpdate": {
+            "type": "object",
+            "required": ["compatibility"],
+            "properties": {
+                "compatibility": {
+                    "type": "string",
+                    "enum": [
+                        "BACKWARD",
+                        "BACKWARD_TRANSITIVE",
+                        "FORWARD",
+                        "FORWARD_TRANSITIVE",
+                        "FULL",
+                        "FULL_TRANSITIVE",
+                        "NONE",
+                    ],
+                }
+            },
+        },
+        "ConfigResponse": {"type": "object", "properties": {"compatibilityLevel": {"type": "string"}}},
+        "Mode": {
+            "type": "object",
+            "required": ["mode"],
+            "properties": {
+                "mode": {"type": "string", "enum": ["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"]}
+            },
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Flux Schema Registry",
+            "version": "1",
+            "description": "Confluent Schema Registry v1 REST API, served by Flux.",
+        },
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

@@ -1,0 +1,160 @@
+"""Records of the registry's Kafka log, keyed and shaped like Confluent's ``_schemas`` topic.
+
+Keys are compact JSON with a fixed attribute order (compaction compares key bytes):
+
+* ``{"keytype":"SCHEMA","subject":S,"version":V,"magic":1}`` → ``{"subject","version","id","schema",
+  "schemaType"?,"references"?,"deleted"}``; a tombstone (null value) is a permanent delete.
+* ``{"keytype":"CONFIG","subject":S|null,"magic":0}`` → ``{"compatibilityLevel": L}`` (null: removed).
+* ``{"keytype":"MODE","subject":S|null,"magic":0}`` → ``{"mode": M}`` (null: removed).
+* ``{"keytype":"DELETE_SUBJECT","subject":S,"magic":0}`` → ``{"subject","version"}`` (read only, for
+  topics written by Confluent's server: soft-deletes versions up to ``version``).
+* ``{"keytype":"NOOP","magic":0}``: ignored.
+* ``{"keytype":"ID_HIGH_WATER","magic":0}`` → ``{"id": N}``: Flux's own record, written before a
+  permanent delete, so that ids stay unique after the deleted records are compacted away.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from flux.registry.core.model import Reference, StoredSchema
+from flux.registry.enums import SchemaType
+
+__all__ = [
+    "ConfigRecord",
+    "DeleteSubjectRecord",
+    "HighWaterRecord",
+    "LogRecord",
+    "ModeRecord",
+    "SchemaRecord",
+    "decode_record",
+    "encode_record",
+]
+
+_SEPARATORS: Final = (",", ":")
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaRecord:
+    """A subject version (``version`` None value: tombstone → ``schema`` is None)."""
+
+    subject: str
+    version: int
+    schema: StoredSchema | None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRecord:
+    subject: str | None
+    compatibility: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModeRecord:
+    subject: str | None
+    mode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteSubjectRecord:
+    subject: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class HighWaterRecord:
+    schema_id: int
+
+
+LogRecord = SchemaRecord | ConfigRecord | ModeRecord | DeleteSubjectRecord | HighWaterRecord
+
+
+def _dump(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, separators=_SEPARATORS, ensure_ascii=False).encode("utf-8")
+
+
+def encode_record(record: LogRecord) -> tuple[bytes, bytes | None]:
+    """Return the Kafka key and value bytes of ``record`` (value None: tombstone)."""
+    if isinstance(record, SchemaRecord):
+        key = _dump({"keytype": "SCHEMA", "subject": record.subject, "version": record.version, "magic": 1})
+        if record.schema is None:
+            return key, None
+        value: dict[str, Any] = {
+            "subject": record.subject,
+            "version": record.version,
+            "id": record.schema.schema_id,
+            "schema": record.schema.text,
+            "deleted": record.deleted,
+        }
+        if record.schema.schema_type is not SchemaType.AVRO:
+            value["schemaType"] = str(record.schema.schema_type)
+        if record.schema.references:
+            value["references"] = [r.to_json() for r in record.schema.references]
+        return key, _dump(value)
+    if isinstance(record, ConfigRecord):
+        key = _dump({"keytype": "CONFIG", "subject": record.subject, "magic": 0})
+        if record.compatibility is None:
+            return key, None
+        return key, _dump({"compatibilityLevel": record.compatibility})
+    if isinstance(record, ModeRecord):
+        key = _dump({"keytype": "MODE", "subject": record.subject, "magic": 0})
+        return key, None if record.mode is None else _dump({"mode": record.mode})
+    if isinstance(record, DeleteSubjectRecord):
+        key = _dump({"keytype": "DELETE_SUBJECT", "subject": record.subject, "magic": 0})
+        return key, _dump({"subject": record.subject, "version": record.version})
+    key = _dump({"keytype": "ID_HIGH_WATER", "magic": 0})
+    return key, _dump({"id": record.schema_id})
+
+
+def _references(raw: Any) -> tuple[Reference, ...]:
+    if not raw:
+        return ()
+    return tuple(Reference(str(r["name"]), str(r["subject"]), int(r["version"])) for r in raw)
+
+
+def decode_record(key: bytes | None, value: bytes | None) -> LogRecord | None:
+    """Decode one log record; None for records to ignore (NOOP, unknown key types).
+
+    Raises:
+        ValueError: when the record is malformed (the caller logs and skips it).
+    """
+    if key is None:
+        return None
+    try:
+        k = json.loads(key)
+        v = json.loads(value) if value is not None else None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"record is not JSON: {exc}") from None
+    if not isinstance(k, dict):
+        raise ValueError("record key is not a JSON object")
+    keytype = k.get("keytype")
+    try:
+        if keytype == "SCHEMA":
+            subject, version = str(k["subject"]), int(k["version"])
+            if v is None:
+                return SchemaRecord(subject, version, None)
+            schema = StoredSchema(
+                schema_id=int(v["id"]),
+                schema_type=SchemaType(v.get("schemaType") or "AVRO"),
+                text=str(v["schema"]),
+                references=_references(v.get("references")),
+            )
+            return SchemaRecord(subject, version, schema, deleted=bool(v.get("deleted", False)))
+        if keytype == "CONFIG":
+            level = None if v is None else v.get("compatibilityLevel")
+            return ConfigRecord(k.get("subject"), None if level is None else str(level))
+        if keytype == "MODE":
+            mode = None if v is None else v.get("mode")
+            return ModeRecord(k.get("subject"), None if mode is None else str(mode))
+        if keytype == "DELETE_SUBJECT":
+            if v is None:
+                return None
+            return DeleteSubjectRecord(str(v["subject"]), int(v["version"]))
+        if keytype == "ID_HIGH_WATER":
+            return None if v is None else HighWaterRecord(int(v["id"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"malformed {keytype} record: {exc}") from None
+    return None

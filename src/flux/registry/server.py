@@ -1,0 +1,92 @@
+"""Run one registry instance: replay the log, then serve the API until stopped.
+
+Example:
+    >>> asyncio.run(serve(ServerOptions(host="127.0.0.1", port=8081, topic="_schemas"), Settings()))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from flux.registry.api.app import DEFAULT_MAX_BODY_BYTES, AppOptions, build_app
+from flux.registry.api.auth import UserTable
+from flux.registry.core.service import RegistryService
+from flux.registry.core.state import RegistryState
+from flux.registry.storage.kafka_log import KafkaRecordLog
+from flux.settings import Settings
+
+__all__ = ["ServerOptions", "serve"]
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """Where and how to serve.
+
+    Attributes:
+        host: interface to bind.
+        port: TCP port.
+        topic: the registry's Kafka topic.
+        follower: replay and serve reads; forward writes to ``primary_url``.
+        primary_url: the primary's base URL (followers only).
+        users: basic-auth users (None: open).
+        max_body_bytes: request body limit.
+    """
+
+    host: str
+    port: int
+    topic: str
+    follower: bool = False
+    primary_url: str | None = None
+    users: UserTable | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+
+async def serve(options: ServerOptions, settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM). The HTTP port opens at once; ``/health``
+    answers 200 only after the log is replayed."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    state = RegistryState()
+    log = KafkaRecordLog(settings, options.topic, state.apply)
+    service = RegistryService(state, log)
+    app = build_app(
+        service,
+        log,
+        AppOptions(
+            follower=options.follower,
+            primary_url=options.primary_url,
+            users=options.users,
+            max_body_bytes=options.max_body_bytes,
+        ),
+    )
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await log.start(writable=not options.follower)
+    site = web.TCPSite(runner, options.host, options.port, reuse_address=True)
+    await site.start()
+    LOG.info(
+        "registry listening",
+        extra={
+            "host": options.host,
+            "port": options.port,
+            "topic": options.topic,
+            "role": "follower" if options.follower else "primary",
+        },
+    )
+    try:
+        await stop.wait()
+    finally:
+        LOG.info("registry stopping")
+        await runner.cleanup()
+        await log.close()
