@@ -1,0 +1,244 @@
+"""At-least-once command consumption shared by every domain service.
+
+A batch of records is read, each record decoded into its generated command
+class and handed to the domain handler (handlers run concurrently; they may
+coalesce upstream calls), every resulting event is published and acknowledged,
+and only then are the batch's offsets committed. A record that cannot be
+decoded or is rejected goes to its dead-letter topic and counts as handled.
+When the broker or the registry is away, the batch is retried from its first
+offset after a backoff, so nothing is skipped.
+
+Example:
+    >>> loop = CommandLoop(ctx, [CommandRoute(FetchWeather, handle_fetch)])  # doctest: +SKIP
+    >>> await loop.run(stop_event)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from confluent_kafka import KafkaError, Message, TopicPartition
+from confluent_kafka.aio import AIOConsumer
+
+from flux.kafka.config import consumer_config
+from flux.resilience import RetryPolicy
+from flux.serde import SerdeError
+from flux.services.runtime.context import ServiceContext
+from flux.services.runtime.failures import CommandRejected, is_transient
+from flux.services.runtime.metrics import (
+    COMMANDS_CONSUMED,
+    COMMANDS_DUPLICATE,
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    HANDLER_LATENCY,
+    TRANSIENT_FAILURES,
+)
+from flux.services.runtime.publisher import Outgoing
+
+__all__ = ["CommandHandler", "CommandLoop", "CommandRoute"]
+
+LOG = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Any], Awaitable[Sequence[Outgoing]]]
+LAG_REFRESH_S: Final = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRoute:
+    """Commands of ``contract`` (its topic) are handled by ``handler``."""
+
+    contract: type
+    handler: CommandHandler
+
+    @property
+    def topic(self) -> str:
+        return str(self.contract.TOPIC)  # type: ignore[attr-defined]
+
+
+class _TransientFailure(Exception):
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
+class CommandLoop:
+    """Consumes a service's command topics in its consumer group and drives the handlers."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        routes: Sequence[CommandRoute],
+        *,
+        batch_size: int = 500,
+        poll_timeout_s: float = 0.05,
+        max_concurrency: int = 256,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.routes = {r.topic: r for r in routes}
+        self.batch_size = batch_size
+        self.poll_timeout_s = poll_timeout_s
+        self._limit = asyncio.Semaphore(max_concurrency)
+        self._retry = retry or RetryPolicy(max_attempts=1_000_000, base_delay_s=0.2, max_delay_s=5.0)
+        self._rng = random.Random()
+        self.assigned = False
+        self.healthy = True
+        self._consumer: AIOConsumer | None = None
+        self._last_lag = 0.0
+
+    @property
+    def ready(self) -> bool:
+        return self.assigned and self.healthy
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set; the batch in flight is finished and committed first."""
+        config = consumer_config(self.ctx.settings, group_id=self.ctx.service, client_id=self.ctx.service)
+        consumer = AIOConsumer(config)
+        self._consumer = consumer
+        await consumer.subscribe(list(self.routes))
+        failures = 0
+        try:
+            while not stop.is_set():
+                messages = await consumer.consume(num_messages=self.batch_size, timeout=self.poll_timeout_s)
+                records = [m for m in messages if self._usable(m)]
+                if records:
+                    try:
+                        await self._handle_batch(records)
+                        await consumer.commit(offsets=_next_offsets(records), asynchronous=False)
+                        failures = 0
+                        self.healthy = True
+                    except _TransientFailure as exc:
+                        failures += 1
+                        self.healthy = False
+                        TRANSIENT_FAILURES.labels(self.ctx.service).inc()
+                        delay = max(0.05, self._retry.backoff_delay(failures, self._rng))
+                        LOG.warning(
+                            "batch failed; retrying from its first offset",
+                            extra={"error": str(exc), "retry_in_s": round(delay, 2), "attempt": failures},
+                        )
+                        await _rewind(consumer, records)
+                        await _sleep_unless(stop, delay)
+                await self._refresh_state(consumer)
+        finally:
+            await consumer.close()
+            self._consumer = None
+
+    def _usable(self, msg: Message) -> bool:
+        err = msg.error()
+        if err is None:
+            return True
+        if err.code() != KafkaError._PARTITION_EOF:
+            LOG.warning("consumer error", extra={"error": str(err)})
+        return False
+
+    async def _handle_batch(self, records: Sequence[Message]) -> None:
+        started = time.perf_counter()
+        results = await asyncio.gather(*(self._handle_record(m) for m in records), return_exceptions=True)
+        outgoing: list[Outgoing] = []
+        handled_ids = []
+        for msg, result in zip(records, results, strict=True):
+            if isinstance(result, _TransientFailure):
+                raise result
+            if isinstance(result, BaseException):
+                raise _TransientFailure(result)
+            if result is None:
+                continue
+            command_id, events = result
+            outgoing.extend(events)
+            handled_ids.append((msg.topic(), command_id))
+        try:
+            await self.ctx.publisher.publish(outgoing)
+        except Exception as exc:
+            raise _TransientFailure(exc) from exc
+        for topic, command_id in handled_ids:
+            self.ctx.recent_commands.add(command_id)
+            HANDLER_LATENCY.labels(self.ctx.service, topic).observe(time.perf_counter() - started)
+
+    async def _handle_record(self, msg: Message) -> tuple[Any, Sequence[Outgoing]] | None:
+        topic = msg.topic() or ""
+        route = self.routes[topic]
+        COMMANDS_CONSUMED.labels(self.ctx.service, topic).inc()
+        try:
+            command: object = await self.ctx.serde.decode(route.contract, msg.value() or b"")
+        except SerdeError as exc:
+            await self._dead_letter(msg, exc)
+            return None
+        except Exception as exc:
+            if is_transient(exc):
+                raise _TransientFailure(exc) from exc
+            await self._dead_letter(msg, exc)
+            return None
+        command_id = getattr(command, "command_id", None)
+        if command_id is not None and self.ctx.recent_commands.seen(command_id):
+            COMMANDS_DUPLICATE.labels(self.ctx.service, topic).inc()
+            return None
+        try:
+            async with self._limit:
+                events = await route.handler(command)
+        except CommandRejected as exc:
+            await self._dead_letter(msg, exc)
+            return None
+        except Exception as exc:
+            if is_transient(exc):
+                raise _TransientFailure(exc) from exc
+            LOG.exception("handler failed; dead-lettering the command", extra={"topic": topic})
+            await self._dead_letter(msg, exc)
+            return None
+        return command_id, events
+
+    async def _dead_letter(self, msg: Message, error: BaseException) -> None:
+        try:
+            await self.ctx.dead_letters.publish(msg, error)
+        except Exception as exc:
+            raise _TransientFailure(exc) from exc
+        DEAD_LETTERS.labels(self.ctx.service, msg.topic() or "", type(error).__name__).inc()
+
+    async def _refresh_state(self, consumer: AIOConsumer) -> None:
+        now = time.monotonic()
+        if now - self._last_lag < LAG_REFRESH_S and self.assigned:
+            return
+        self._last_lag = now
+        try:
+            assignment = await consumer.assignment()
+            self.assigned = bool(assignment)
+            if not assignment:
+                return
+            positions = await consumer.position(assignment)
+            for tp in positions:
+                low, high = await consumer.get_watermark_offsets(tp, timeout=1.0, cached=False)
+                behind = high - tp.offset if tp.offset >= 0 else high - low
+                CONSUMER_LAG.labels(self.ctx.service, tp.topic, str(tp.partition)).set(max(behind, 0))
+        except Exception as exc:  # lag is best effort; never stop consuming for it
+            LOG.debug("lag refresh failed", extra={"error": str(exc)})
+
+
+def _next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
+    highest: dict[tuple[str, int], int] = {}
+    for msg in records:
+        key = (msg.topic() or "", msg.partition() or 0)
+        highest[key] = max(highest.get(key, -1), msg.offset() or 0)
+    return [TopicPartition(t, p, o + 1) for (t, p), o in highest.items()]
+
+
+async def _rewind(consumer: AIOConsumer, records: Sequence[Message]) -> None:
+    lowest: dict[tuple[str, int], int] = {}
+    for msg in records:
+        key = (msg.topic() or "", msg.partition() or 0)
+        lowest[key] = min(lowest.get(key, msg.offset() or 0), msg.offset() or 0)
+    for (topic, partition), offset in lowest.items():
+        try:
+            await consumer.seek(TopicPartition(topic, partition, offset))
+        except Exception as exc:  # partition revoked meanwhile: its new owner starts from the commit
+            LOG.info("rewind skipped", extra={"topic": topic, "partition": partition, "error": str(exc)})
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,54 @@
+"""Event envelope helpers: stable event ids, content hashes of snapshots, clocks.
+
+An event caused by a command gets ``event_id = uuid5(command_id, topic)``: a
+command redelivered after a crash yields the same event id. ``snapshot_hash``
+hashes the snapshot's content only (never ids or times), so equal snapshots
+have equal hashes and consumers can drop repeats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+__all__ = ["event_id_for", "snapshot_hash", "utc_now"]
+
+_EVENT_NAMESPACE: Final = uuid.UUID("6f1d2c8e-5b7a-4f0e-9a51-3f2c7d9e0b14")
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, at millisecond precision (what Avro timestamp-millis keeps)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def event_id_for(command_id: uuid.UUID | None, topic: str) -> uuid.UUID:
+    """A deterministic id for the event a command causes; random for scheduled events."""
+    if command_id is None:
+        return uuid.uuid4()
+    return uuid.uuid5(_EVENT_NAMESPACE, f"{command_id}:{topic}")
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | bytes):
+        return str(value)
+    return value
+
+
+def snapshot_hash(content: Any) -> str:
+    """Hex SHA-256 of ``content`` in a canonical JSON form (key order and Decimal scale do not matter)."""
+    encoded = json.dumps(_canonical(content), separators=(",", ":"), sort_keys=True, default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()

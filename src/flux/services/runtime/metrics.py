@@ -1,0 +1,55 @@
+"""Prometheus metrics of a domain service (one process per service, default registry)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from prometheus_client import Counter, Gauge, Histogram
+
+__all__ = [
+    "COMMANDS_CONSUMED",
+    "COMMANDS_DUPLICATE",
+    "CONSUMER_LAG",
+    "DEAD_LETTERS",
+    "EVENTS_PUBLISHED",
+    "HANDLER_LATENCY",
+    "TICKS_INGESTED",
+    "TRANSIENT_FAILURES",
+    "UPSTREAM_ERRORS",
+    "UPSTREAM_LATENCY",
+]
+
+COMMANDS_CONSUMED: Final = Counter(
+    "flux_commands_consumed_total", "Commands read from Kafka", ["service", "topic"]
+)
+COMMANDS_DUPLICATE: Final = Counter(
+    "flux_commands_duplicate_total", "Redelivered commands skipped by command id", ["service", "topic"]
+)
+EVENTS_PUBLISHED: Final = Counter(
+    "flux_events_published_total", "Events acknowledged by Kafka", ["service", "topic"]
+)
+DEAD_LETTERS: Final = Counter(
+    "flux_dead_letters_total", "Records sent to a dead-letter topic", ["service", "topic", "error"]
+)
+TRANSIENT_FAILURES: Final = Counter(
+    "flux_transient_failures_total", "Batches retried after a broker/registry failure", ["service"]
+)
+UPSTREAM_LATENCY: Final = Histogram(
+    "flux_upstream_latency_seconds",
+    "Upstream call latency, retries included",
+    ["service", "call"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+UPSTREAM_ERRORS: Final = Counter(
+    "flux_upstream_errors_total", "Upstream calls that failed after retries", ["service", "call", "error"]
+)
+HANDLER_LATENCY: Final = Histogram(
+    "flux_command_latency_seconds",
+    "Command read to event acknowledged",
+    ["service", "topic"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+CONSUMER_LAG: Final = Gauge(
+    "flux_consumer_lag", "Records behind the log end", ["service", "topic", "partition"]
+)
+TICKS_INGESTED: Final = Counter("flux_ticks_ingested_total", "Ticks read from the ticker stream", ["service"])

@@ -1,0 +1,45 @@
+"""Remember recently handled command ids, bounded in count and age (idempotency window)."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+__all__ = ["RecentIds"]
+
+
+class RecentIds:
+    """A bounded set with expiry: ``add`` ids, ask ``seen``; the oldest fall out first.
+
+    Example:
+        >>> recent = RecentIds(capacity=2, ttl_s=60)
+        >>> recent.add("a"); recent.seen("a")
+        True
+    """
+
+    __slots__ = ("_clock", "_entries", "capacity", "ttl_s")
+
+    def __init__(self, capacity: int, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = capacity
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._entries: OrderedDict[Hashable, float] = OrderedDict()
+
+    def add(self, key: Hashable) -> None:
+        self._entries[key] = self._clock()
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def seen(self, key: Hashable) -> bool:
+        added = self._entries.get(key)
+        if added is None:
+            return False
+        if self._clock() - added > self.ttl_s:
+            del self._entries[key]
+            return False
+        return True
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,123 @@
+"""The weather service (ADR-006, request-driven): ``weather.service.command.fetch`` in, weather snapshot out.
+
+Every fetch command yields one ``WeatherUpdated`` event keyed by the city:
+``status=success`` with the observation, or ``status=error`` saying why (never
+silence). Identical requests are coalesced and cached per city for a short
+TTL, so a thousand users in one city cost one upstream call.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from flux.contracts import (
+    FetchWeather,
+    WeatherError,
+    WeatherObservation,
+    WeatherStatus,
+    WeatherUpdated,
+)
+from flux.contracts.keys import city_display, city_key
+from flux.resilience import UpstreamError
+from flux.services.runtime.coalesce import CoalescingCache
+from flux.services.runtime.command_loop import CommandRoute
+from flux.services.runtime.context import ServiceContext
+from flux.services.runtime.envelope import event_id_for, snapshot_hash, utc_now
+from flux.services.runtime.failures import CommandRejected
+from flux.services.runtime.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY
+from flux.services.runtime.process import ServiceDefinition
+from flux.services.runtime.publisher import Outgoing
+from flux.services.weather import Location, WeatherProvider, WeatherReading, make_weather_provider
+
+__all__ = ["SERVICE_NAME", "WeatherService", "build"]
+
+SERVICE_NAME: Final = "weather-service"
+# Weather changes slowly; 30 s keeps it fresh while absorbing bursts of identical requests.
+READING_TTL_S: Final = 30.0
+KMH_PER_MPS: Final = 3.6
+_ERROR_CODE: Final = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def _error_code(error: UpstreamError) -> str:
+    name = type(error).__name__.removeprefix("Upstream") or "Error"
+    return "provider_" + _ERROR_CODE.sub("_", name).lower()
+
+
+class WeatherService:
+    """Handles fetch commands with one shared, coalescing cache of readings per city."""
+
+    def __init__(self, provider: WeatherProvider, *, ttl_s: float = READING_TTL_S) -> None:
+        self.provider = provider
+        self.readings: CoalescingCache[tuple[str, float, float], WeatherReading] = CoalescingCache(ttl_s)
+
+    async def handle_fetch(self, command: FetchWeather) -> list[Outgoing]:
+        key = city_key(command.data.city)
+        if not key:
+            raise CommandRejected("city is empty")
+        display = city_display(command.data.city)
+        lat, lon = command.data.lat, command.data.lon
+        status, observation, error = WeatherStatus.ERROR, None, None
+        if lat is None or lon is None:
+            error = WeatherError(
+                code="coordinates_required", message="lat and lon are required", retryable=False
+            )
+        else:
+            try:
+                location = Location(city=display, latitude=lat, longitude=lon)
+            except ValueError as exc:
+                raise CommandRejected(str(exc)) from exc
+            try:
+                reading = await self._reading(key, location)
+                observation = _observation(display, reading)
+                status = WeatherStatus.SUCCESS
+            except UpstreamError as exc:
+                UPSTREAM_ERRORS.labels(SERVICE_NAME, "weather.current", type(exc).__name__).inc()
+                error = WeatherError(code=_error_code(exc), message=str(exc)[:500], retryable=exc.retryable)
+        content = observation.to_dict() if observation is not None else error.to_dict() if error else None
+        event = WeatherUpdated(
+            event_id=event_id_for(command.command_id, WeatherUpdated.TOPIC),
+            produced_at=utc_now(),
+            source=SERVICE_NAME,
+            correlation_id=command.command_id,
+            snapshot_hash=snapshot_hash({"status": status.value, "content": content}),
+            city_key=key,
+            status=status,
+            data=observation,
+            error=error,
+        )
+        return [Outgoing(event, key)]
+
+    async def _reading(self, key: str, location: Location) -> WeatherReading:
+        # Coordinates are rounded so clients a few metres apart share the cached reading.
+        cache_key = (key, round(location.latitude, 2), round(location.longitude, 2))
+
+        async def fetch() -> WeatherReading:
+            with UPSTREAM_LATENCY.labels(SERVICE_NAME, "weather.current").time():
+                return await self.provider.current(location)
+
+        return await self.readings.get(cache_key, fetch)
+
+
+def _observation(display: str, reading: WeatherReading) -> WeatherObservation:
+    return WeatherObservation(
+        city=display,
+        lat=reading.location.latitude,
+        lon=reading.location.longitude,
+        temperature_c=round(reading.temperature_c, 2),
+        humidity_pct=int(reading.relative_humidity_pct),
+        wind_speed_mps=round(reading.wind_speed_kmh / KMH_PER_MPS, 2),
+        condition=reading.description,
+        observed_at=reading.observed_at,
+        feels_like_c=round(reading.apparent_temperature_c, 2),
+    )
+
+
+async def build(ctx: ServiceContext) -> ServiceDefinition:
+    """The weather service's routes for the shared runtime."""
+    service = WeatherService(make_weather_provider(ctx.settings))
+    return ServiceDefinition(
+        routes=[CommandRoute(FetchWeather, service.handle_fetch)],
+        produces=[WeatherUpdated],
+        aclose=service.provider.aclose,
+    )
