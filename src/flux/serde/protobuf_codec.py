@@ -86,7 +86,9 @@ class ProtobufCodec(Generic[M]):
         """Deserialize ``data`` into a message.
 
         Raises:
-            SerdeError: ``BadMagicByte``, ``UnknownSchemaId``, ``TruncatedRecord`` or ``SchemaMismatch``.
+            SerdeError: ``BadMagicByte``, ``UnknownSchemaId``, ``TruncatedRecord`` or ``SchemaMismatch``
+                (the Protobuf runtime cannot always tell a cut body from a corrupt one: a cut body may
+                surface as either).
         """
         try:
             magic, schema_id = HEADER.unpack_from(data)
