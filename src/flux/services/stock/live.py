@@ -26,7 +26,12 @@ from flux.services.stock.model import StockBoard, StockPerformer
 from flux.services.upstream_http import fetch_bytes
 from flux.services.validation import FieldReader, decode_json
 
-__all__ = ["AlphaVantageStockProvider", "SecretMaskingFilter", "parse_top_gainers_losers"]
+__all__ = [
+    "AlphaVantageStockProvider",
+    "SecretMaskingFilter",
+    "eastern_time_zone",
+    "parse_top_gainers_losers",
+]
 
 LOG = logging.getLogger(__name__)
 
@@ -41,7 +46,8 @@ QUOTA_WAIT_S: Final = 60.0
 _RATE_WORDS: Final = re.compile(r"rate limit|frequency|per minute|per day|premium", re.IGNORECASE)
 
 
-def _eastern() -> tzinfo:
+def eastern_time_zone() -> tzinfo:
+    """US Eastern time, in which Alpha Vantage stamps ``last_updated``."""
     try:
         return ZoneInfo("America/New_York")
     except ZoneInfoNotFoundError:  # pragma: no cover - systems without tzdata
@@ -87,7 +93,7 @@ def _last_updated(read: FieldReader, root: Mapping[str, Any]) -> datetime:
         raise read.fail("last_updated: expected 'YYYY-MM-DD HH:MM:SS ZONE'") from exc
     if zone != "US/Eastern":
         raise read.fail(f"last_updated: unexpected zone {zone[:20]!r}")
-    return naive.replace(tzinfo=_eastern()).astimezone(UTC)
+    return naive.replace(tzinfo=eastern_time_zone()).astimezone(UTC)
 
 
 def parse_top_gainers_losers(body: bytes, *, secret: str = "") -> StockBoard:
