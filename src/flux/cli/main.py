@@ -25,6 +25,7 @@ COMMAND_MODULES: Final = (
     "flux.cli.bff",
     "flux.cli.watch",
     "flux.cli.chaos",
+    "flux.cli.upstreams",
 )
 
 
