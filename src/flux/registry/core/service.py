@@ -76,7 +76,9 @@ def parse_version(raw: str) -> int:
 
 def _level(raw: Any) -> CompatibilityLevel:
     try:
-        return CompatibilityLevel(str(raw).upper())
+        if not isinstance(raw, str):
+            raise ValueError(raw)
+        return CompatibilityLevel(raw.upper())
     except ValueError:
         raise RegistryError(
             422,
@@ -88,7 +90,9 @@ def _level(raw: Any) -> CompatibilityLevel:
 
 def _mode(raw: Any) -> Mode:
     try:
-        return Mode(str(raw).upper())
+        if not isinstance(raw, str):
+            raise ValueError(raw)
+        return Mode(raw.upper())
     except ValueError:
         raise RegistryError(
             422,
