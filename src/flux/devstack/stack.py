@@ -155,6 +155,8 @@ class DevStack:
         self.apps: dict[str, FluxProcess] = {}
         if with_apps and _module_exists("flux.cli.service"):
             for name in DOMAIN_SERVICES:
+                if not _module_exists(f"flux.services.{name}.service"):
+                    continue
                 port = ports.services[name]
                 self.apps[f"{name}-service"] = FluxProcess(
                     f"{name}-service",
@@ -221,10 +223,11 @@ class DevStack:
             t0 = time.monotonic()
             created = ensure_topics(self.settings)
             progress(
-                f"  topics     {len(created)} created, catalogue complete ({time.monotonic() - t0:.1f}s)"
+                f"  {'topics':<17}{len(created)} created, catalogue complete ({time.monotonic() - t0:.1f}s)"
             )
             if self.registry is not None:
                 self._start_and_wait([self.registry], progress)
+                self._register_schemas(progress)
             if self.apps:
                 self._start_and_wait(list(self.apps.values()), progress)
         except BaseException:
@@ -240,6 +243,23 @@ class DevStack:
             startup_seconds=time.monotonic() - started_at,
         )
 
+    def _register_schemas(self, progress: Progress) -> None:
+        """Register the whole schema history (idempotent), as `make register-schemas` does."""
+        from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: PLC0415
+
+        from flux.serde.schema_registration import register_history  # noqa: PLC0415
+        from flux.serde.subjects import load_subjects  # noqa: PLC0415
+
+        t0 = time.monotonic()
+        client = SchemaRegistryClient(self.settings.registry_client_config())
+        rows = register_history(client, load_subjects(), _quiet)
+        failed = [r for r in rows if not r.ok]
+        if failed:
+            details = "; ".join(f"{r.subject} v{r.version}: {r.status}" for r in failed)
+            raise DevStackError(f"registering schemas failed: {details}")
+        subjects = len({r.subject for r in rows})
+        progress(f"  {'schemas':<17}{subjects} subjects, {len(rows)} versions registered ({time.monotonic() - t0:.1f}s)")
+
     def _start_and_wait(self, components: list[Component], progress: Progress) -> None:
         launched_at = {}
         for component in components:
@@ -249,7 +269,7 @@ class DevStack:
             began, fresh = launched_at[component.name]
             component.wait_ready()
             how = f"ready in {time.monotonic() - began:.1f}s" if fresh else "already running"
-            progress(f"  {component.name:<15}{how:<22}{component.url}")
+            progress(f"  {component.name:<17}{how:<22}{component.url}")
 
     def down(self, progress: Progress = _quiet) -> None:
         for component in reversed(self.components()):

@@ -69,4 +69,5 @@ def configure_logging(settings: Settings, service: str = "flux") -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
     # librdkafka and aiohttp access logs are noisy at INFO.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for noisy in ("aiohttp.access", "httpx", "httpx2", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

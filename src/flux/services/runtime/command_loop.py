@@ -30,6 +30,7 @@ from confluent_kafka.aio import AIOConsumer
 from flux.kafka.config import consumer_config
 from flux.resilience import RetryPolicy
 from flux.serde import SerdeError
+from flux.serde.contract_schema import contract_schema
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.failures import CommandRejected, is_transient
 from flux.services.runtime.metrics import (
@@ -59,7 +60,7 @@ class CommandRoute:
 
     @property
     def topic(self) -> str:
-        return str(self.contract.TOPIC)  # type: ignore[attr-defined]
+        return contract_schema(self.contract).topic
 
 
 class _TransientFailure(Exception):

@@ -48,10 +48,19 @@ async def _nothing() -> None:
 
 @dataclass(slots=True)
 class ServiceDefinition:
-    """What a domain contributes: routes for its commands, the events it produces, background jobs."""
+    """What a domain contributes.
+
+    Attributes:
+        routes: Command topics and their handlers.
+        produces: Snapshot event classes (their recent correlation ids warm the idempotency memory).
+        streams: Stream classes produced without commands (codecs loaded, nothing to warm).
+        jobs: Background coroutines (schedules, streams) run until the stop event.
+        aclose: Releases the domain's upstream clients.
+    """
 
     routes: Sequence[CommandRoute]
     produces: Sequence[type]
+    streams: Sequence[type] = ()
     jobs: Sequence[BackgroundJob] = ()
     aclose: Callable[[], Awaitable[None]] = field(default=_nothing)
 
@@ -115,7 +124,7 @@ async def run_service(
     LOG.info("service started", extra={"service": name, "probes": f"http://{host}:{port}"})
     tasks: list[asyncio.Task[None]] = []
     try:
-        contracts = [r.contract for r in definition.routes] + list(definition.produces)
+        contracts = [*(r.contract for r in definition.routes), *definition.produces, *definition.streams]
         if not await _load_codecs(serde, contracts, stop):
             return
         codecs_ready.set()

@@ -11,6 +11,7 @@ from confluent_kafka import Message
 
 from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde
+from flux.serde.contract_schema import contract_schema
 from flux.services.runtime.metrics import EVENTS_PUBLISHED
 
 __all__ = ["EventPublisher", "Outgoing"]
@@ -27,7 +28,7 @@ class Outgoing:
 
     @property
     def topic(self) -> str:
-        return str(type(self.event).TOPIC)  # type: ignore[attr-defined]
+        return contract_schema(type(self.event)).topic
 
 
 class EventPublisher:

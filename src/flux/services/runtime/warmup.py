@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from flux.kafka.config import consumer_config
 from flux.serde import AsyncSerde, SerdeError
+from flux.serde.contract_schema import contract_schema
 from flux.services.runtime.recent import RecentIds
 from flux.settings import Settings
 
@@ -73,7 +74,7 @@ async def remember_recent_commands(
     limit: int = 100_000,
 ) -> int:
     """Add the correlation ids of recent events on ``contracts``' topics to ``recent``; returns the count."""
-    by_topic = {str(c.TOPIC): c for c in contracts}  # type: ignore[attr-defined]
+    by_topic = {contract_schema(c).topic: c for c in contracts}
     records = await asyncio.to_thread(_read_window, settings, list(by_topic), recent.ttl_s, limit)
     remembered = 0
     for topic, value in records:

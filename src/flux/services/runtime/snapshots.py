@@ -1,0 +1,135 @@
+"""Global snapshots (top coins, movers, news, stocks): refreshed on command and on a schedule.
+
+On a refresh command the snapshot is fetched (coalesced and cached briefly, so a
+burst of refreshes costs one upstream call) and published with the command's
+id as correlation id. The schedule publishes only when the content changed.
+When the upstream fails, a command is answered with the last good snapshot
+(clients keep a consistent view and the command still gets its event); with no
+snapshot yet, the failure is logged and counted.
+
+Example:
+    >>> coins = GlobalSnapshot(ctx, TopCoinsUpdated, fetch=provider.top_coins, fields=to_coin_fields)  # doctest: +SKIP
+    >>> routes = [CommandRoute(RefreshTopCoins, coins.on_command)]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, Generic, TypeVar
+from uuid import UUID
+
+from flux.contracts.keys import GLOBAL_KEY
+from flux.resilience import UpstreamError
+from flux.serde.contract_schema import contract_schema
+from flux.services.runtime.coalesce import CoalescingCache
+from flux.services.runtime.context import ServiceContext
+from flux.services.runtime.envelope import event_id_for, snapshot_hash, utc_now
+from flux.services.runtime.failures import is_transient
+from flux.services.runtime.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY
+from flux.services.runtime.publisher import Outgoing
+
+__all__ = ["GlobalSnapshot"]
+
+LOG = logging.getLogger(__name__)
+
+S = TypeVar("S")
+# A burst of refresh commands within this window shares one upstream call.
+REFRESH_COALESCE_S: Final = 2.0
+
+
+def _datum(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_datum(v) for v in value]
+    return value
+
+
+class GlobalSnapshot(Generic[S]):
+    """One global snapshot topic: builds events of ``contract`` from what ``fetch`` returns."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        contract: type,
+        *,
+        fetch: Callable[[], Awaitable[S]],
+        fields: Callable[[S], Mapping[str, Any]],
+        interval_s: float,
+    ) -> None:
+        self.ctx = ctx
+        self.contract = contract
+        self.topic = contract_schema(contract).topic
+        self._fetch = fetch
+        self._fields = fields
+        self.interval_s = interval_s
+        self._cache: CoalescingCache[str, S] = CoalescingCache(REFRESH_COALESCE_S)
+        self._last_good: S | None = None
+        self._last_published_hash: str | None = None
+
+    async def _snapshot(self) -> S | None:
+        async def timed_fetch() -> S:
+            with UPSTREAM_LATENCY.labels(self.ctx.service, self.topic).time():
+                return await self._fetch()
+
+        try:
+            snapshot = await self._cache.get(GLOBAL_KEY, timed_fetch)
+        except UpstreamError as exc:
+            UPSTREAM_ERRORS.labels(self.ctx.service, self.topic, type(exc).__name__).inc()
+            LOG.warning(
+                "upstream failed; keeping the last good snapshot",
+                extra={"topic": self.topic, "error": str(exc)},
+            )
+            return self._last_good
+        self._last_good = snapshot
+        return snapshot
+
+    def _event(self, snapshot: S, correlation_id: UUID | None) -> Outgoing:
+        fields = dict(self._fields(snapshot))
+        content_hash = snapshot_hash({k: _datum(v) for k, v in fields.items()})
+        event = self.contract(
+            event_id=event_id_for(correlation_id, self.topic),
+            produced_at=utc_now(),
+            source=self.ctx.service,
+            correlation_id=correlation_id,
+            snapshot_hash=content_hash,
+            **fields,
+        )
+        return Outgoing(event, GLOBAL_KEY)
+
+    async def on_command(self, command: Any) -> list[Outgoing]:
+        """Handle a refresh command: one event carrying the command id, unless nothing is known yet."""
+        snapshot = await self._snapshot()
+        if snapshot is None:
+            return []
+        outgoing = self._event(snapshot, command.command_id)
+        self._last_published_hash = outgoing.event.snapshot_hash  # type: ignore[attr-defined]
+        return [outgoing]
+
+    async def run_schedule(self, stop: asyncio.Event) -> None:
+        """Publish on a fixed interval, skipping unchanged content; the first run is immediate."""
+        while not stop.is_set():
+            try:
+                await self.publish_if_changed()
+            except Exception as exc:
+                if not is_transient(exc):
+                    LOG.exception("scheduled refresh failed", extra={"topic": self.topic})
+                else:
+                    LOG.warning("scheduled refresh deferred", extra={"topic": self.topic, "error": str(exc)})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
+
+    async def publish_if_changed(self) -> bool:
+        snapshot = await self._snapshot()
+        if snapshot is None:
+            return False
+        outgoing = self._event(snapshot, None)
+        digest = outgoing.event.snapshot_hash  # type: ignore[attr-defined]
+        if digest == self._last_published_hash:
+            return False
+        await self.ctx.publisher.publish([outgoing])
+        self._last_published_hash = digest
+        return True
