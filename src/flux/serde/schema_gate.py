@@ -9,16 +9,60 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
+from typing import Any, Final
 
 from fastavro import parse_schema as fastavro_parse
 
 from flux.registry.compatibility import InvalidSchemaError, check_compatibility, parse_schema
 from flux.serde.subjects import SchemaFormat, SchemaHistory, SubjectHistory
 
-__all__ = ["GateProblem", "check_history", "check_subject"]
+__all__ = ["GateProblem", "check_history", "check_subject", "field_path"]
 
 LOG = logging.getLogger(__name__)
+
+_LOCATION: Final = re.compile(r" at (/[^ ,]*(?:, /[^ ,]*)*)")
+_PREVIOUS: Final = re.compile(r"previous schema #(\d+) reading new schema")
+
+
+def field_path(location: str, schema: Any) -> str | None:
+    """Translate a checker location such as ``/fields/3/type/1/fields/0`` into ``data.city``."""
+    names: list[str] = []
+    node = schema
+    tokens = [t for t in location.split("/") if t]
+    index = 0
+    while index < len(tokens):
+        step = tokens[index]
+        try:
+            if step == "fields" and index + 1 < len(tokens):
+                node = node["fields"][int(tokens[index + 1])]
+                names.append(str(node["name"]))
+                index += 2
+                continue
+            if step.isdigit() and isinstance(node, list):
+                node = node[int(step)]
+            elif isinstance(node, dict) and step in node:
+                node = node[step]
+            else:
+                break
+        except (KeyError, IndexError, TypeError, ValueError):
+            break
+        index += 1
+    return ".".join(names) or None
+
+
+def _name_field(message: str, new_json: Any, previous_json: list[Any]) -> str:
+    """Append the field name to a checker message whose location is a JSON path."""
+    location = _LOCATION.search(message)
+    if location is None:
+        return message
+    reader = new_json
+    previous = _PREVIOUS.search(message)
+    if previous is not None and int(previous.group(1)) <= len(previous_json):
+        reader = previous_json[int(previous.group(1)) - 1]
+    name = field_path(location.group(1).split(", ")[-1], reader)
+    return f"field '{name}': {message}" if name else message
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +103,12 @@ def check_subject(subject: SubjectHistory) -> list[GateProblem]:
         return problems
     for index, version in enumerate(subject.versions[1:], start=1):
         previous = [v.text for v in subject.versions[:index]]
-        for message in check_compatibility(subject.format.value, version.text, previous, subject.level):
-            problems.append(
-                GateProblem(
-                    subject.subject, version.number, version.relative_path, f"{subject.level}: {message}"
-                )
-            )
+        messages = check_compatibility(subject.format.value, version.text, previous, subject.level)
+        if messages and subject.format is SchemaFormat.AVRO:
+            previous_json = [json.loads(text) for text in previous]
+            messages = [_name_field(m, json.loads(version.text), previous_json) for m in messages]
+        for message in messages:
+            problems.append(GateProblem(subject.subject, version.number, version.relative_path, message))
     return problems
 
 
