@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Final
 
 from flux.devstack.component import Component, ComponentStatus
+from flux.devstack.errors import DevStackError
 from flux.devstack.kafka import KafkaNode
 from flux.devstack.kafka_jars import KafkaJars
 from flux.devstack.ports import free_port

@@ -92,12 +92,12 @@ class AsyncProducer:
         """Produce and wait for the acknowledgement."""
         return await self.produce(topic, value=value, key=key, headers=headers)
 
-    async def flush(self, timeout: float = 30.0) -> int:
+    async def flush(self, wait_s: float = 30.0) -> int:
         """Wait until queued records are delivered; returns how many are still queued."""
-        return int(await asyncio.to_thread(self._producer.flush, timeout))
+        return int(await asyncio.to_thread(self._producer.flush, wait_s))
 
-    async def aclose(self, timeout: float = 30.0) -> None:
-        remaining = await self.flush(timeout)
+    async def aclose(self, wait_s: float = 30.0) -> None:
+        remaining = await self.flush(wait_s)
         if remaining:
             LOG.warning("producer closed with undelivered records", extra={"undelivered": remaining})
         self._closed.set()
