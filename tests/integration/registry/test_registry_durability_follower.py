@@ -1,0 +1,183 @@
+"""Restart with state preserved, kill -9 during writes, ids never reused, followers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+from registry_process import CT, RegistryProcess
+
+pytestmark = pytest.mark.integration
+
+
+def avro(name: str, *fields: str) -> str:
+    return json.dumps(
+        {
+            "type": "record",
+            "name": name,
+            "namespace": "flux.dur",
+            "fields": [{"name": f, "type": "int", "default": 0} for f in fields],
+        }
+    )
+
+
+def client(process: RegistryProcess) -> httpx.Client:
+    return httpx.Client(base_url=process.url, headers={"Content-Type": CT}, timeout=30.0)
+
+
+def snapshot(api: httpx.Client) -> dict[str, object]:
+    """Everything a client can observe about the registry's state."""
+    subjects = api.get("/subjects?deleted=true").json()
+    state: dict[str, object] = {
+        "subjects": subjects,
+        "live": api.get("/subjects").json(),
+        "config": api.get("/config").json(),
+        "mode": api.get("/mode").json(),
+    }
+    for subject in subjects:
+        versions = api.get(f"/subjects/{subject}/versions?deleted=true").json()
+        state[subject] = [api.get(f"/subjects/{subject}/versions/{v}?deleted=true").json() for v in versions]
+        state[subject + "/config"] = api.get(f"/config/{subject}").json()
+    return state
+
+
+def test_restart_preserves_state_and_ids_continue(start_registry: Callable[..., RegistryProcess]) -> None:
+    first = start_registry()
+    with client(first) as api:
+        api.put("/config", json={"compatibility": "FULL"})
+        api.put("/config/b-value", json={"compatibility": "NONE"})
+        ids = [
+            api.post("/subjects/a-value/versions", json={"schema": avro("A", *"xyz"[:n])}).json()["id"]
+            for n in range(3)
+        ]
+        api.post("/subjects/b-value/versions", json={"schema": avro("B")})
+        api.delete("/subjects/a-value/versions/1")
+        last = api.post("/subjects/c-value/versions", json={"schema": avro("C")}).json()["id"]
+        api.delete("/subjects/c-value")
+        api.delete(
+            "/subjects/c-value?permanent=true"
+        )  # the highest id is now gone from the log's live records
+        before = snapshot(api)
+    assert ids == [1, 2, 3]
+    assert last == 5
+    first.kill()
+    second = start_registry(topic=first.topic)
+    with client(second) as api:
+        assert snapshot(api) == before
+        fresh = api.post("/subjects/d-value/versions", json={"schema": avro("D")}).json()["id"]
+        assert fresh == 6, "ids are never reused, even the hard-deleted highest one"
+
+
+def test_kill_during_writes_loses_nothing_acknowledged(
+    start_registry: Callable[..., RegistryProcess],
+) -> None:
+    process = start_registry()
+    acknowledged: list[tuple[str, int]] = []
+    stop = threading.Event()
+
+    def writer(worker: int) -> None:
+        with client(process) as api:
+            n = 0
+            while not stop.is_set():
+                subject = f"w{worker}-{n}-value"
+                try:
+                    response = api.post(
+                        f"/subjects/{subject}/versions", json={"schema": avro(f"W{worker}N{n}")}, timeout=5.0
+                    )
+                except httpx.HTTPError:
+                    return  # the server died mid-request: not acknowledged
+                if response.status_code == 200:
+                    acknowledged.append((subject, response.json()["id"]))
+                n += 1
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    while len(acknowledged) < 40:
+        threading.Event().wait(0.01)
+    process.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    restarted = start_registry(topic=process.topic)
+    with client(restarted) as api:
+        for subject, schema_id in acknowledged:
+            got = api.get(f"/subjects/{subject}/versions/latest")
+            assert got.status_code == 200, (subject, got.text)
+            assert got.json()["id"] == schema_id
+        ids = [i for _, i in acknowledged]
+        assert len(set(ids)) == len(ids)
+
+
+def test_follower_reads_forwards_and_stays_consistent(start_registry: Callable[..., RegistryProcess]) -> None:
+    primary = start_registry()
+    follower = start_registry("--follower", "--primary-url", primary.url, topic=primary.topic)
+    with client(primary) as p, client(follower) as f:
+        assert f.get("/health").json()["role"] == "follower"
+        # a write sent to the follower is forwarded, and the follower reads its own write at once
+        forwarded = f.post("/subjects/f-value/versions", json={"schema": avro("F")})
+        assert forwarded.status_code == 200
+        schema_id = forwarded.json()["id"]
+        assert f.get("/subjects/f-value/versions/latest").json()["id"] == schema_id
+        assert p.get("/subjects/f-value/versions/latest").json()["id"] == schema_id
+        # errors come back unchanged from the primary
+        incompatible = f.post(
+            "/subjects/f-value/versions",
+            json={
+                "schema": json.dumps(
+                    {
+                        "type": "record",
+                        "name": "F",
+                        "namespace": "flux.dur",
+                        "fields": [{"name": "q", "type": "int"}],
+                    }
+                )
+            },
+        )
+        assert incompatible.status_code == 409
+        assert f.put("/config/f-value", json={"compatibility": "NONE"}).status_code == 200
+        assert f.get("/config/f-value").json() == {"compatibilityLevel": "NONE"}
+        # writes made on the primary reach the follower through the log
+        p.post("/subjects/g-value/versions", json={"schema": avro("G")})
+        f.delete("/subjects/f-value")
+        assert _eventually(lambda: f.get("/subjects").json() == ["g-value"])
+        assert snapshot(f) == snapshot(p)
+        # reads are answered locally: lookups and compatibility checks on the follower
+        assert f.post("/subjects/g-value", json={"schema": avro("G")}).status_code == 200
+        assert f.post(
+            "/compatibility/subjects/g-value/versions/latest", json={"schema": avro("G")}
+        ).json() == {"is_compatible": True}
+
+
+def _eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_follower_without_primary_refuses_writes(start_registry: Callable[..., RegistryProcess]) -> None:
+    primary = start_registry()
+    follower = start_registry("--follower", topic=primary.topic)
+    with client(follower) as f:
+        refused = f.post("/subjects/x-value/versions", json={"schema": avro("X")})
+        assert refused.status_code == 500
+        assert refused.json()["error_code"] == 50003
+        assert f.put("/config", json={"compatibility": "NONE"}).json()["error_code"] == 50003
+        assert f.get("/subjects").status_code == 200
+
+
+def test_follower_with_dead_primary_answers_50003(start_registry: Callable[..., RegistryProcess]) -> None:
+    primary = start_registry()
+    follower = start_registry("--follower", "--primary-url", primary.url, topic=primary.topic)
+    primary.kill()
+    with client(follower) as f:
+        refused = f.delete("/subjects/x-value")
+        assert refused.status_code == 500
+        assert refused.json()["error_code"] == 50003
