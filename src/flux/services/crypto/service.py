@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -53,6 +53,8 @@ TICKER_TOPIC: Final = contract_schema(TickerBatch).topic
 PRICE: Final = Decimal("1e-12")
 AMOUNT: Final = Decimal("0.01")
 ZERO: Final = Decimal(0)
+# Pause before reopening the tick stream after it failed or ended (the provider backs off within it).
+RESTART_DELAY_S: Final = 1.0
 
 
 def _exact(value: Decimal | None, step: Decimal) -> Decimal:
@@ -94,19 +96,27 @@ def mover_fields(board: crypto.MoverBoard) -> Mapping[str, Any]:
 
 
 class TickerStream:
-    """Provider ticks → batches → ``crypto.ticker.event.updated`` (Protobuf), with bounded in-flight sends."""
+    """Provider ticks → batches → ``crypto.ticker.event.updated`` (Protobuf), with bounded in-flight sends.
+
+    Args:
+        ctx: The running service's parts (serde, producer).
+        ticks: Opens the provider's tick stream; called again to restart it after a failure.
+        window_s: Batch window.
+        max_products: Products per batch before an early flush.
+        max_in_flight: Batches awaiting acknowledgement before ingest waits.
+    """
 
     def __init__(
         self,
         ctx: ServiceContext,
-        ticks: AsyncIterator[crypto.Tick],
+        ticks: Callable[[], AsyncIterator[crypto.Tick]],
         *,
         window_s: float = 0.2,
         max_products: int = 500,
         max_in_flight: int = 64,
     ) -> None:
         self.ctx = ctx
-        self._ticks = ticks
+        self._open_ticks = ticks
         self.batcher = TickerBatcher(window_s=window_s, max_products=max_products)
         self._in_flight: set[asyncio.Future[Any]] = set()
         self._max_in_flight = max_in_flight
@@ -115,16 +125,28 @@ class TickerStream:
     async def run(self, stop: asyncio.Event) -> None:
         """Ingest until ``stop``; flushes on window or size; restarts the stream after upstream failures."""
         flusher = asyncio.create_task(self._flush_on_window(stop))
+        stopped = asyncio.create_task(stop.wait())
         try:
             while not stop.is_set():
-                try:
-                    await self._ingest(stop)
-                except UpstreamError as exc:
-                    UPSTREAM_ERRORS.labels(SERVICE_NAME, "ticker", type(exc).__name__).inc()
-                    LOG.warning("ticker stream failed; restarting", extra={"error": str(exc)})
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=1.0)
+                # Raced against stop: a silent or reconnecting feed must not hold up shutdown.
+                ingest = asyncio.create_task(self._ingest(stop))
+                await asyncio.wait({ingest, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if not ingest.done():
+                    ingest.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await ingest
+                    break
+                error = ingest.exception()
+                if isinstance(error, UpstreamError):
+                    UPSTREAM_ERRORS.labels(SERVICE_NAME, "ticker", type(error).__name__).inc()
+                    LOG.warning("ticker stream failed; restarting", extra={"error": str(error)})
+                elif error is not None:
+                    raise error
+                # A failed (or ended) iterator is finished: the next round opens a new one.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=RESTART_DELAY_S)
         finally:
+            stopped.cancel()
             flusher.cancel()
             await self.flush()
             if self._in_flight:
@@ -132,12 +154,19 @@ class TickerStream:
 
     async def _ingest(self, stop: asyncio.Event) -> None:
         counter = TICKS_INGESTED.labels(SERVICE_NAME)
-        async for tick in self._ticks:
-            counter.inc()
-            if self.batcher.add(tick):
-                await self.flush()
-            if stop.is_set():
-                return
+        ticks = self._open_ticks()
+        try:
+            async for tick in ticks:
+                counter.inc()
+                if self.batcher.add(tick):
+                    await self.flush()
+                if stop.is_set():
+                    return
+        finally:
+            aclose = getattr(ticks, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
 
     async def _flush_on_window(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -186,7 +215,7 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
         fields=mover_fields,
         interval_s=SNAPSHOT_INTERVAL_S,
     )
-    ticker = TickerStream(ctx, provider.ticks(DEFAULT_PRODUCTS))
+    ticker = TickerStream(ctx, lambda: provider.ticks(DEFAULT_PRODUCTS))
     return ServiceDefinition(
         routes=[
             CommandRoute(RefreshTopCoins, top_coins.on_command),
