@@ -1,4 +1,4 @@
-"""``flux topics``: show the topic catalogue (``schemas/topics.yaml``) as a list or a Markdown table.
+"""``flux topics``: list, document and create the topics of the catalogue (``schemas/topics.yaml``).
 
 ``docs/topics.md`` is produced by ``flux topics docs --write docs/topics.md``;
 a unit test fails when the committed file differs from what the catalogue
@@ -19,7 +19,11 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from confluent_kafka import KafkaException
+
 from flux.catalogue import Catalogue, TopicKind, TopicSpec, load_catalogue
+from flux.kafka.admin import ensure_topics
+from flux.settings import get_settings
 
 __all__ = ["format_retention", "register", "render_topics_markdown"]
 
@@ -147,8 +151,26 @@ def _run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_create(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    try:
+        created = ensure_topics(settings, timeout=args.timeout)
+    except KafkaException as exc:
+        print(
+            f"error: cannot create topics on Kafka at {settings.kafka_bootstrap}: {exc}. "
+            "Is the broker running (flux dev status) and FLUX_KAFKA_BOOTSTRAP right?",
+            file=sys.stderr,
+        )
+        return 1
+    for name in created:
+        print(f"created {name}")
+    total = len(load_catalogue().topics)
+    print(f"{len(created)} created, {total - len(created)} already present ({total} in the catalogue)")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``flux topics list`` and ``flux topics docs`` to the ``flux`` command."""
+    """Add ``flux topics list``, ``flux topics docs`` and ``flux topics create`` to the ``flux`` command."""
     topics = subparsers.add_parser("topics", help="Show the topic catalogue (schemas/topics.yaml)")
     actions = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
 
@@ -163,3 +185,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     docs = actions.add_parser("docs", help="Render the catalogue as a Markdown table (docs/topics.md)")
     docs.add_argument("--write", type=Path, metavar="PATH", help="write to PATH instead of standard output")
     docs.set_defaults(func=_run_docs)
+
+    create = actions.add_parser(
+        "create", help="Create every catalogue topic missing on FLUX_KAFKA_BOOTSTRAP (existing ones are kept)"
+    )
+    create.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the broker (default: 30)"
+    )
+    create.set_defaults(func=_run_create)
