@@ -186,7 +186,7 @@ def _from_datum(node: Any, expr: str, ctx: _Context) -> str | None:
     named = _named_of(node, ctx)
     if named is not None:
         if named.kind == "record":
-            return f"{named.pyname}.from_dict({expr})"
+            return f"{_builder_name(named.pyname)}({expr})"
         if named.kind == "enum":
             return f"{_lookup_name(named)}[{expr}]"
         return None
@@ -237,8 +237,8 @@ def _default(node: Any, value: Any, ctx: _Context, where: str) -> str:
                 raise AvroCodegenError(f"{where}: non-empty defaults of arrays of named types")
             return repr(tuple(value))
         if branch["type"] == "map" and value == {}:
-            ctx.imports.add("field")
-            return "field(default_factory=dict)"
+            ctx.imports.add("EMPTY_MAP")
+            return "EMPTY_MAP"
         if "logicalType" in branch:
             raise AvroCodegenError(f"{where}: defaults of logical types are not supported")
         branch = branch["type"]
@@ -270,10 +270,18 @@ def _render_enum(named: _Named) -> str:
     return "".join(out)
 
 
+def _setter_name(record: str, attr: str) -> str:
+    return f"_SET_{enum_member(record)}_{attr.upper()}"
+
+
+def _builder_name(record: str) -> str:
+    return f"_{enum_member(record).lower()}_from_datum"
+
+
 def _render_record(named: _Named, ctx: _Context, top: ModuleSpec | None) -> str:
     node = named.node
     name = named.pyname
-    out = ["@dataclass(frozen=True, slots=True, kw_only=True)\n", f"class {name}:\n"]
+    out = ["@dataclass(frozen=True, slots=True, kw_only=True, init=False)\n", f"class {name}:\n"]
     out.append(_docstring(node.get("doc", f"Avro record {named.fullname}."), "    "))
     out.append("\n")
     if top is not None:
@@ -282,32 +290,41 @@ def _render_record(named: _Named, ctx: _Context, top: ModuleSpec | None) -> str:
         out.append(f"    SCHEMA_VERSION: ClassVar[int] = {top.version}\n")
         out.append("    SCHEMA_TEXT: ClassVar[str] = _SCHEMA_TEXT\n")
         out.append("    PARSED_SCHEMA: ClassVar[Schema] = _PARSED_SCHEMA\n\n")
+    attrs: list[str] = []
+    params: list[str] = []
     to_items: list[str] = []
-    from_locals: list[str] = []
-    from_args: list[str] = []
+    build: list[str] = []
     for avro_field in node["fields"]:
         fname = avro_field["name"]
         attr = snake_case(fname)
-        if attr in ("to_dict", "from_dict") or attr.isupper():
+        if attr in ("to_dict", "from_dict", "self", "datum", "obj") or attr.isupper():
             raise AvroCodegenError(f"{named.fullname}.{fname}: field name clashes with the class API")
         ftype = avro_field["type"]
-        line = f"    {attr}: {_annotation(ftype, ctx)}"
-        if "default" in avro_field:
-            line += " = " + _default(ftype, avro_field["default"], ctx, f"{named.fullname}.{fname}")
-        out.append(line + "\n")
+        annotation = _annotation(ftype, ctx)
+        attrs.append(attr)
+        out.append(f"    {attr}: {annotation}\n")
         if "doc" in avro_field:
             out.append(_docstring(avro_field["doc"], "    "))
+        param = f"{attr}: {annotation}"
+        if "default" in avro_field:
+            param += " = " + _default(ftype, avro_field["default"], ctx, f"{named.fullname}.{fname}")
+        params.append(param)
         to_expr = _to_datum(ftype, f"self.{attr}", ctx)
         to_items.append(f"            {fname!r}: {to_expr or f'self.{attr}'},\n")
+        setter = _setter_name(name, attr)
         plain = _from_datum(ftype, f"datum[{fname!r}]", ctx)
         if plain is None:
-            from_args.append(f"            {attr}=datum[{fname!r}],\n")
+            build.append(f"    {setter}(obj, datum[{fname!r}])\n")
         elif isinstance(ftype, list):
-            local = f"_{attr}"
-            from_locals.append(f"        {local} = datum[{fname!r}]\n")
-            from_args.append(f"            {attr}={_from_datum(ftype, local, ctx)},\n")
+            build.append(f"    _{attr} = datum[{fname!r}]\n")
+            build.append(f"    {setter}(obj, {_from_datum(ftype, f'_{attr}', ctx)})\n")
         else:
-            from_args.append(f"            {attr}={plain},\n")
+            build.append(f"    {setter}(obj, {plain})\n")
+    signature = ", ".join(["self", "*", *params]) if params else "self"
+    out.append(f"\n    def __init__({signature}) -> None:\n")
+    out.extend(f"        {_setter_name(name, a)}(self, {a})\n" for a in attrs)
+    if not attrs:
+        out.append("        pass\n")
     out.append("\n    def to_dict(self) -> dict[str, Any]:\n")
     out.append('        """Return fastavro\'s datum form (Avro field names, nested records as dicts)."""\n')
     out.append("        return {\n" + "".join(to_items) + "        }\n")
@@ -316,9 +333,20 @@ def _render_record(named: _Named, ctx: _Context, top: ModuleSpec | None) -> str:
     out.append(
         '        """Build from fastavro\'s datum form (every field present, as a reader returns)."""\n'
     )
-    out.extend(from_locals)
-    out.append("        return cls(\n" + "".join(from_args) + "        )\n")
+    # The builder's body again, so decoding a top-level record costs one Python call, not two.
+    out.append(f"        obj: {name} = new_instance(cls)\n")
+    out.extend("    " + line for line in build)
+    out.append("        return obj\n")
     ctx.imports.add("Mapping")
+    setters = ", ".join(_setter_name(name, a) for a in attrs)
+    names = ", ".join(repr(a) for a in attrs)
+    out.append("\n\n")
+    if attrs:
+        out.append(f"({setters},) = slot_setters({name}, {names})\n\n\n")
+    out.append(f"def {_builder_name(name)}(datum: Mapping[str, Any]) -> {name}:\n")
+    out.append(f"    obj: {name} = new_instance({name})\n")
+    out.extend(build)
+    out.append("    return obj\n")
     return "".join(out)
 
 
@@ -354,7 +382,7 @@ def _assemble(spec: ModuleSpec, ctx: _Context, top: _Named, exported: list[str],
     ]
     if abc_names:
         lines.append(f"from collections.abc import {', '.join(abc_names)}\n")
-    lines.append("from dataclasses import dataclass" + (", field\n" if "field" in ctx.imports else "\n"))
+    lines.append("from dataclasses import dataclass\n")
     if dt_names:
         lines.append(f"from datetime import {', '.join(dt_names)}\n")
     if "Decimal" in ctx.imports:
@@ -368,6 +396,10 @@ def _assemble(spec: ModuleSpec, ctx: _Context, top: _Named, exported: list[str],
         "\n",
         "from fastavro import parse_schema\n",
         "from fastavro.types import Schema\n",
+        "\n",
+        "from flux.contracts.runtime import "
+        + ("EMPTY_MAP, " if "EMPTY_MAP" in ctx.imports else "")
+        + "new_instance, slot_setters\n",
         "\n",
         "__all__ = [" + ", ".join(repr(n) for n in exported) + "]\n",
         "\n",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import struct
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any, Generic, TypeVar
 
@@ -48,7 +49,7 @@ class AvroCodec(Generic[C]):
         self.schema_id = schema_id
         self._schema = contract.PARSED_SCHEMA
         self._header = pack_header(schema_id)
-        self._from_dict = contract.from_dict
+        self._from_dict: Callable[[Any], C] = contract.from_dict
         self._plans: dict[int, _Plan] = {schema_id: (self._schema, None)}
 
     def knows(self, schema_id: int) -> bool:
@@ -104,6 +105,10 @@ class AvroCodec(Generic[C]):
 
     def decode_datum(self, data: bytes) -> dict[str, Any]:
         """Decode ``data`` to fastavro's datum form in the class's schema (no class instance)."""
+        datum: dict[str, Any] = self._read(data)
+        return datum
+
+    def _read(self, data: bytes) -> Any:
         try:
             magic, schema_id = HEADER.unpack_from(data)
         except struct.error:
@@ -115,11 +120,10 @@ class AvroCodec(Generic[C]):
             raise UnknownSchemaId(schema_id)
         if isinstance(plan, str):
             raise SchemaMismatch(plan)
-        writer, reader = plan
         stream = BytesIO(data)
         stream.seek(HEADER_SIZE)
         try:
-            datum = schemaless_reader(stream, writer, reader)
+            datum = schemaless_reader(stream, plan[0], plan[1])
         except EOFError as exc:
             raise TruncatedRecord(f"record body ends early (schema id {schema_id})") from exc
         except Exception as exc:
@@ -128,8 +132,6 @@ class AvroCodec(Generic[C]):
             raise SchemaMismatch(
                 f"{len(data) - stream.tell()} trailing bytes after the record (schema id {schema_id})"
             )
-        if not isinstance(datum, dict):
-            raise SchemaMismatch(f"schema id {schema_id} is not a record schema")
         return datum
 
     def decode(self, data: bytes) -> C:
@@ -138,8 +140,29 @@ class AvroCodec(Generic[C]):
         Raises:
             SerdeError: ``BadMagicByte``, ``UnknownSchemaId``, ``TruncatedRecord`` or ``SchemaMismatch``.
         """
-        datum = self.decode_datum(data)
+        # The hot path: the same steps as _read, inlined (one Python frame less per record).
+        try:
+            magic, schema_id = HEADER.unpack_from(data)
+            plan = self._plans[schema_id]
+        except (struct.error, KeyError):
+            return self._from_datum(self._read(data))  # raises the precise error
+        if magic != MAGIC_BYTE or isinstance(plan, str):
+            return self._from_datum(self._read(data))
+        stream = BytesIO(data)
+        stream.seek(HEADER_SIZE)
+        try:
+            datum = schemaless_reader(stream, plan[0], plan[1])
+        except Exception:
+            return self._from_datum(self._read(data))
+        if stream.tell() != len(data):
+            return self._from_datum(self._read(data))
         try:
             return self._from_dict(datum)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SchemaMismatch(f"datum does not build a {self.contract.__name__}: {exc!r}") from exc
+
+    def _from_datum(self, datum: Any) -> C:
+        try:
+            return self._from_dict(datum)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SchemaMismatch(f"datum does not build a {self.contract.__name__}: {exc!r}") from exc

@@ -14,6 +14,8 @@ from uuid import UUID
 from fastavro import parse_schema
 from fastavro.types import Schema
 
+from flux.contracts.runtime import new_instance, slot_setters
+
 __all__ = ['FetchTrigger', 'FetchWeather', 'Location']
 
 _SCHEMA_TEXT: Final = '{"type":"record","name":"FetchWeather","namespace":"flux.weather","doc":"Command: fetch the current weather for a user\'s location. Produced by the BFF when a client reports a location.","fields":[{"name":"command_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this command; events it causes carry it as correlation_id."},{"name":"issued_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the BFF issued the command (UTC)."},{"name":"source","type":"string","default":"bff","doc":"Service that issued the command."},{"name":"event","type":{"type":"enum","name":"FetchTrigger","symbols":["locationUpdate","refresh"],"default":"locationUpdate","doc":"What made the client ask."},"doc":"Client event that triggered the fetch (spec: \'event\')."},{"name":"userId","type":{"type":"string","logicalType":"uuid"},"doc":"User who asked."},{"name":"data","type":{"type":"record","name":"Location","doc":"Where to fetch weather for.","fields":[{"name":"city","type":"string","doc":"City name as the user typed or the client resolved it."},{"name":"lat","type":["null","double"],"default":null,"doc":"Latitude in decimal degrees (WGS84), if known."},{"name":"lon","type":["null","double"],"default":null,"doc":"Longitude in decimal degrees (WGS84), if known."}]}},{"name":"timestamp","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the client sent the location (UTC)."}]}'
@@ -30,16 +32,21 @@ class FetchTrigger(StrEnum):
 _FETCH_TRIGGER_BY_SYMBOL: Final[dict[str, FetchTrigger]] = {m.value: m for m in FetchTrigger}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Location:
     """Where to fetch weather for."""
 
     city: str
     """City name as the user typed or the client resolved it."""
-    lat: float | None = None
+    lat: float | None
     """Latitude in decimal degrees (WGS84), if known."""
-    lon: float | None = None
+    lon: float | None
     """Longitude in decimal degrees (WGS84), if known."""
+
+    def __init__(self, *, city: str, lat: float | None = None, lon: float | None = None) -> None:
+        _SET_LOCATION_CITY(self, city)
+        _SET_LOCATION_LAT(self, lat)
+        _SET_LOCATION_LON(self, lon)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -52,14 +59,25 @@ class Location:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> Location:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            city=datum['city'],
-            lat=datum['lat'],
-            lon=datum['lon'],
-        )
+        obj: Location = new_instance(cls)
+        _SET_LOCATION_CITY(obj, datum['city'])
+        _SET_LOCATION_LAT(obj, datum['lat'])
+        _SET_LOCATION_LON(obj, datum['lon'])
+        return obj
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+(_SET_LOCATION_CITY, _SET_LOCATION_LAT, _SET_LOCATION_LON,) = slot_setters(Location, 'city', 'lat', 'lon')
+
+
+def _location_from_datum(datum: Mapping[str, Any]) -> Location:
+    obj: Location = new_instance(Location)
+    _SET_LOCATION_CITY(obj, datum['city'])
+    _SET_LOCATION_LAT(obj, datum['lat'])
+    _SET_LOCATION_LON(obj, datum['lon'])
+    return obj
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class FetchWeather:
     """Command: fetch the current weather for a user's location. Produced by the BFF when a client reports a location."""
 
@@ -73,7 +91,7 @@ class FetchWeather:
     """Unique id of this command; events it causes carry it as correlation_id."""
     issued_at: datetime
     """When the BFF issued the command (UTC)."""
-    source: str = 'bff'
+    source: str
     """Service that issued the command."""
     event: FetchTrigger
     """Client event that triggered the fetch (spec: 'event')."""
@@ -82,6 +100,15 @@ class FetchWeather:
     data: Location
     timestamp: datetime
     """When the client sent the location (UTC)."""
+
+    def __init__(self, *, command_id: UUID, issued_at: datetime, source: str = 'bff', event: FetchTrigger, user_id: UUID, data: Location, timestamp: datetime) -> None:
+        _SET_FETCH_WEATHER_COMMAND_ID(self, command_id)
+        _SET_FETCH_WEATHER_ISSUED_AT(self, issued_at)
+        _SET_FETCH_WEATHER_SOURCE(self, source)
+        _SET_FETCH_WEATHER_EVENT(self, event)
+        _SET_FETCH_WEATHER_USER_ID(self, user_id)
+        _SET_FETCH_WEATHER_DATA(self, data)
+        _SET_FETCH_WEATHER_TIMESTAMP(self, timestamp)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -98,12 +125,27 @@ class FetchWeather:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> FetchWeather:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            command_id=datum['command_id'],
-            issued_at=datum['issued_at'],
-            source=datum['source'],
-            event=_FETCH_TRIGGER_BY_SYMBOL[datum['event']],
-            user_id=datum['userId'],
-            data=Location.from_dict(datum['data']),
-            timestamp=datum['timestamp'],
-        )
+        obj: FetchWeather = new_instance(cls)
+        _SET_FETCH_WEATHER_COMMAND_ID(obj, datum['command_id'])
+        _SET_FETCH_WEATHER_ISSUED_AT(obj, datum['issued_at'])
+        _SET_FETCH_WEATHER_SOURCE(obj, datum['source'])
+        _SET_FETCH_WEATHER_EVENT(obj, _FETCH_TRIGGER_BY_SYMBOL[datum['event']])
+        _SET_FETCH_WEATHER_USER_ID(obj, datum['userId'])
+        _SET_FETCH_WEATHER_DATA(obj, _location_from_datum(datum['data']))
+        _SET_FETCH_WEATHER_TIMESTAMP(obj, datum['timestamp'])
+        return obj
+
+
+(_SET_FETCH_WEATHER_COMMAND_ID, _SET_FETCH_WEATHER_ISSUED_AT, _SET_FETCH_WEATHER_SOURCE, _SET_FETCH_WEATHER_EVENT, _SET_FETCH_WEATHER_USER_ID, _SET_FETCH_WEATHER_DATA, _SET_FETCH_WEATHER_TIMESTAMP,) = slot_setters(FetchWeather, 'command_id', 'issued_at', 'source', 'event', 'user_id', 'data', 'timestamp')
+
+
+def _fetch_weather_from_datum(datum: Mapping[str, Any]) -> FetchWeather:
+    obj: FetchWeather = new_instance(FetchWeather)
+    _SET_FETCH_WEATHER_COMMAND_ID(obj, datum['command_id'])
+    _SET_FETCH_WEATHER_ISSUED_AT(obj, datum['issued_at'])
+    _SET_FETCH_WEATHER_SOURCE(obj, datum['source'])
+    _SET_FETCH_WEATHER_EVENT(obj, _FETCH_TRIGGER_BY_SYMBOL[datum['event']])
+    _SET_FETCH_WEATHER_USER_ID(obj, datum['userId'])
+    _SET_FETCH_WEATHER_DATA(obj, _location_from_datum(datum['data']))
+    _SET_FETCH_WEATHER_TIMESTAMP(obj, datum['timestamp'])
+    return obj

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final
 from uuid import UUID
@@ -13,13 +13,15 @@ from uuid import UUID
 from fastavro import parse_schema
 from fastavro.types import Schema
 
+from flux.contracts.runtime import EMPTY_MAP, new_instance, slot_setters
+
 __all__ = ['Article', 'NewsUpdated']
 
 _SCHEMA_TEXT: Final = '{"type":"record","name":"NewsUpdated","namespace":"flux.news","doc":"Event: snapshot of the latest global news articles.","fields":[{"name":"event_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this event."},{"name":"produced_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the producing service emitted the event (UTC)."},{"name":"source","type":"string","doc":"Service that produced the event, e.g. weather-service."},{"name":"correlation_id","type":["null",{"type":"string","logicalType":"uuid"}],"default":null,"doc":"command_id of the command that caused this event; null when the service produced it on its own schedule."},{"name":"snapshot_hash","type":"string","doc":"Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."},{"name":"articles","type":{"type":"array","items":{"type":"record","name":"Article","doc":"One news article.","fields":[{"name":"id","type":"string","doc":"Stable id of the article (provider id or hash of its URL)."},{"name":"title","type":"string","doc":"Headline."},{"name":"url","type":"string","doc":"Link to the full article."},{"name":"source","type":"string","doc":"Publisher name."},{"name":"published_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"Publication time (UTC)."},{"name":"summary","type":["null","string"],"default":null,"doc":"Short description, if the provider has one."},{"name":"image_url","type":["null","string"],"default":null,"doc":"Illustration link, if any."},{"name":"tags","type":{"type":"array","items":"string"},"default":[],"doc":"Topics, e.g. markets, tech."},{"name":"attributes","type":{"type":"map","values":"string"},"default":{},"doc":"Provider-specific extras (author, language, ...)."}]}},"doc":"Newest first."}]}'
 _PARSED_SCHEMA: Final[Schema] = parse_schema(json.loads(_SCHEMA_TEXT))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Article:
     """One news article."""
 
@@ -33,14 +35,25 @@ class Article:
     """Publisher name."""
     published_at: datetime
     """Publication time (UTC)."""
-    summary: str | None = None
+    summary: str | None
     """Short description, if the provider has one."""
-    image_url: str | None = None
+    image_url: str | None
     """Illustration link, if any."""
-    tags: Sequence[str] = ()
+    tags: Sequence[str]
     """Topics, e.g. markets, tech."""
-    attributes: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, str]
     """Provider-specific extras (author, language, ...)."""
+
+    def __init__(self, *, id: str, title: str, url: str, source: str, published_at: datetime, summary: str | None = None, image_url: str | None = None, tags: Sequence[str] = (), attributes: Mapping[str, str] = EMPTY_MAP) -> None:
+        _SET_ARTICLE_ID(self, id)
+        _SET_ARTICLE_TITLE(self, title)
+        _SET_ARTICLE_URL(self, url)
+        _SET_ARTICLE_SOURCE(self, source)
+        _SET_ARTICLE_PUBLISHED_AT(self, published_at)
+        _SET_ARTICLE_SUMMARY(self, summary)
+        _SET_ARTICLE_IMAGE_URL(self, image_url)
+        _SET_ARTICLE_TAGS(self, tags)
+        _SET_ARTICLE_ATTRIBUTES(self, attributes)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -59,20 +72,37 @@ class Article:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> Article:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            id=datum['id'],
-            title=datum['title'],
-            url=datum['url'],
-            source=datum['source'],
-            published_at=datum['published_at'],
-            summary=datum['summary'],
-            image_url=datum['image_url'],
-            tags=datum['tags'],
-            attributes=datum['attributes'],
-        )
+        obj: Article = new_instance(cls)
+        _SET_ARTICLE_ID(obj, datum['id'])
+        _SET_ARTICLE_TITLE(obj, datum['title'])
+        _SET_ARTICLE_URL(obj, datum['url'])
+        _SET_ARTICLE_SOURCE(obj, datum['source'])
+        _SET_ARTICLE_PUBLISHED_AT(obj, datum['published_at'])
+        _SET_ARTICLE_SUMMARY(obj, datum['summary'])
+        _SET_ARTICLE_IMAGE_URL(obj, datum['image_url'])
+        _SET_ARTICLE_TAGS(obj, datum['tags'])
+        _SET_ARTICLE_ATTRIBUTES(obj, datum['attributes'])
+        return obj
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+(_SET_ARTICLE_ID, _SET_ARTICLE_TITLE, _SET_ARTICLE_URL, _SET_ARTICLE_SOURCE, _SET_ARTICLE_PUBLISHED_AT, _SET_ARTICLE_SUMMARY, _SET_ARTICLE_IMAGE_URL, _SET_ARTICLE_TAGS, _SET_ARTICLE_ATTRIBUTES,) = slot_setters(Article, 'id', 'title', 'url', 'source', 'published_at', 'summary', 'image_url', 'tags', 'attributes')
+
+
+def _article_from_datum(datum: Mapping[str, Any]) -> Article:
+    obj: Article = new_instance(Article)
+    _SET_ARTICLE_ID(obj, datum['id'])
+    _SET_ARTICLE_TITLE(obj, datum['title'])
+    _SET_ARTICLE_URL(obj, datum['url'])
+    _SET_ARTICLE_SOURCE(obj, datum['source'])
+    _SET_ARTICLE_PUBLISHED_AT(obj, datum['published_at'])
+    _SET_ARTICLE_SUMMARY(obj, datum['summary'])
+    _SET_ARTICLE_IMAGE_URL(obj, datum['image_url'])
+    _SET_ARTICLE_TAGS(obj, datum['tags'])
+    _SET_ARTICLE_ATTRIBUTES(obj, datum['attributes'])
+    return obj
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class NewsUpdated:
     """Event: snapshot of the latest global news articles."""
 
@@ -88,12 +118,20 @@ class NewsUpdated:
     """When the producing service emitted the event (UTC)."""
     source: str
     """Service that produced the event, e.g. weather-service."""
-    correlation_id: UUID | None = None
+    correlation_id: UUID | None
     """command_id of the command that caused this event; null when the service produced it on its own schedule."""
     snapshot_hash: str
     """Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."""
     articles: Sequence[Article]
     """Newest first."""
+
+    def __init__(self, *, event_id: UUID, produced_at: datetime, source: str, correlation_id: UUID | None = None, snapshot_hash: str, articles: Sequence[Article]) -> None:
+        _SET_NEWS_UPDATED_EVENT_ID(self, event_id)
+        _SET_NEWS_UPDATED_PRODUCED_AT(self, produced_at)
+        _SET_NEWS_UPDATED_SOURCE(self, source)
+        _SET_NEWS_UPDATED_CORRELATION_ID(self, correlation_id)
+        _SET_NEWS_UPDATED_SNAPSHOT_HASH(self, snapshot_hash)
+        _SET_NEWS_UPDATED_ARTICLES(self, articles)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -109,11 +147,25 @@ class NewsUpdated:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> NewsUpdated:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            event_id=datum['event_id'],
-            produced_at=datum['produced_at'],
-            source=datum['source'],
-            correlation_id=datum['correlation_id'],
-            snapshot_hash=datum['snapshot_hash'],
-            articles=[Article.from_dict(x) for x in datum['articles']],
-        )
+        obj: NewsUpdated = new_instance(cls)
+        _SET_NEWS_UPDATED_EVENT_ID(obj, datum['event_id'])
+        _SET_NEWS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+        _SET_NEWS_UPDATED_SOURCE(obj, datum['source'])
+        _SET_NEWS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+        _SET_NEWS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+        _SET_NEWS_UPDATED_ARTICLES(obj, [_article_from_datum(x) for x in datum['articles']])
+        return obj
+
+
+(_SET_NEWS_UPDATED_EVENT_ID, _SET_NEWS_UPDATED_PRODUCED_AT, _SET_NEWS_UPDATED_SOURCE, _SET_NEWS_UPDATED_CORRELATION_ID, _SET_NEWS_UPDATED_SNAPSHOT_HASH, _SET_NEWS_UPDATED_ARTICLES,) = slot_setters(NewsUpdated, 'event_id', 'produced_at', 'source', 'correlation_id', 'snapshot_hash', 'articles')
+
+
+def _news_updated_from_datum(datum: Mapping[str, Any]) -> NewsUpdated:
+    obj: NewsUpdated = new_instance(NewsUpdated)
+    _SET_NEWS_UPDATED_EVENT_ID(obj, datum['event_id'])
+    _SET_NEWS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+    _SET_NEWS_UPDATED_SOURCE(obj, datum['source'])
+    _SET_NEWS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+    _SET_NEWS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+    _SET_NEWS_UPDATED_ARTICLES(obj, [_article_from_datum(x) for x in datum['articles']])
+    return obj

@@ -13,13 +13,15 @@ from uuid import UUID
 from fastavro import parse_schema
 from fastavro.types import Schema
 
+from flux.contracts.runtime import new_instance, slot_setters
+
 __all__ = ['RefreshTopPerformers']
 
 _SCHEMA_TEXT: Final = '{"type":"record","name":"RefreshTopPerformers","namespace":"flux.stock","doc":"Command: refresh the top performing stocks snapshot.","fields":[{"name":"command_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this command; events it causes carry it as correlation_id."},{"name":"issued_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the command was issued (UTC)."},{"name":"source","type":"string","default":"bff","doc":"Service that issued the command."},{"name":"requested_by","type":["null",{"type":"string","logicalType":"uuid"}],"default":null,"doc":"User whose action caused the refresh; null for scheduled refreshes."},{"name":"limit","type":"int","default":10,"doc":"How many entries the snapshot should hold."}]}'
 _PARSED_SCHEMA: Final[Schema] = parse_schema(json.loads(_SCHEMA_TEXT))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class RefreshTopPerformers:
     """Command: refresh the top performing stocks snapshot."""
 
@@ -33,12 +35,19 @@ class RefreshTopPerformers:
     """Unique id of this command; events it causes carry it as correlation_id."""
     issued_at: datetime
     """When the command was issued (UTC)."""
-    source: str = 'bff'
+    source: str
     """Service that issued the command."""
-    requested_by: UUID | None = None
+    requested_by: UUID | None
     """User whose action caused the refresh; null for scheduled refreshes."""
-    limit: int = 10
+    limit: int
     """How many entries the snapshot should hold."""
+
+    def __init__(self, *, command_id: UUID, issued_at: datetime, source: str = 'bff', requested_by: UUID | None = None, limit: int = 10) -> None:
+        _SET_REFRESH_TOP_PERFORMERS_COMMAND_ID(self, command_id)
+        _SET_REFRESH_TOP_PERFORMERS_ISSUED_AT(self, issued_at)
+        _SET_REFRESH_TOP_PERFORMERS_SOURCE(self, source)
+        _SET_REFRESH_TOP_PERFORMERS_REQUESTED_BY(self, requested_by)
+        _SET_REFRESH_TOP_PERFORMERS_LIMIT(self, limit)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -53,10 +62,23 @@ class RefreshTopPerformers:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> RefreshTopPerformers:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            command_id=datum['command_id'],
-            issued_at=datum['issued_at'],
-            source=datum['source'],
-            requested_by=datum['requested_by'],
-            limit=datum['limit'],
-        )
+        obj: RefreshTopPerformers = new_instance(cls)
+        _SET_REFRESH_TOP_PERFORMERS_COMMAND_ID(obj, datum['command_id'])
+        _SET_REFRESH_TOP_PERFORMERS_ISSUED_AT(obj, datum['issued_at'])
+        _SET_REFRESH_TOP_PERFORMERS_SOURCE(obj, datum['source'])
+        _SET_REFRESH_TOP_PERFORMERS_REQUESTED_BY(obj, datum['requested_by'])
+        _SET_REFRESH_TOP_PERFORMERS_LIMIT(obj, datum['limit'])
+        return obj
+
+
+(_SET_REFRESH_TOP_PERFORMERS_COMMAND_ID, _SET_REFRESH_TOP_PERFORMERS_ISSUED_AT, _SET_REFRESH_TOP_PERFORMERS_SOURCE, _SET_REFRESH_TOP_PERFORMERS_REQUESTED_BY, _SET_REFRESH_TOP_PERFORMERS_LIMIT,) = slot_setters(RefreshTopPerformers, 'command_id', 'issued_at', 'source', 'requested_by', 'limit')
+
+
+def _refresh_top_performers_from_datum(datum: Mapping[str, Any]) -> RefreshTopPerformers:
+    obj: RefreshTopPerformers = new_instance(RefreshTopPerformers)
+    _SET_REFRESH_TOP_PERFORMERS_COMMAND_ID(obj, datum['command_id'])
+    _SET_REFRESH_TOP_PERFORMERS_ISSUED_AT(obj, datum['issued_at'])
+    _SET_REFRESH_TOP_PERFORMERS_SOURCE(obj, datum['source'])
+    _SET_REFRESH_TOP_PERFORMERS_REQUESTED_BY(obj, datum['requested_by'])
+    _SET_REFRESH_TOP_PERFORMERS_LIMIT(obj, datum['limit'])
+    return obj

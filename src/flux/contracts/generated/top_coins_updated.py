@@ -14,13 +14,15 @@ from uuid import UUID
 from fastavro import parse_schema
 from fastavro.types import Schema
 
+from flux.contracts.runtime import new_instance, slot_setters
+
 __all__ = ['Coin', 'TopCoinsUpdated']
 
 _SCHEMA_TEXT: Final = '{"type":"record","name":"TopCoinsUpdated","namespace":"flux.crypto","doc":"Event: snapshot of the top cryptocurrencies by market capitalisation.","fields":[{"name":"event_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this event."},{"name":"produced_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the producing service emitted the event (UTC)."},{"name":"source","type":"string","doc":"Service that produced the event, e.g. weather-service."},{"name":"correlation_id","type":["null",{"type":"string","logicalType":"uuid"}],"default":null,"doc":"command_id of the command that caused this event; null when the service produced it on its own schedule."},{"name":"snapshot_hash","type":"string","doc":"Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."},{"name":"quote_currency","type":"string","default":"USD","doc":"Currency of every price and market cap (ISO 4217)."},{"name":"coins","type":{"type":"array","items":{"type":"record","name":"Coin","doc":"One coin in the snapshot.","fields":[{"name":"rank","type":"int","doc":"1-based rank by market cap."},{"name":"symbol","type":"string","doc":"Ticker symbol, e.g. BTC."},{"name":"name","type":"string","doc":"Display name, e.g. Bitcoin."},{"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":12},"doc":"Last price in quote_currency (exact, 12 decimal places)."},{"name":"market_cap","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":2},"doc":"Market capitalisation in quote_currency."},{"name":"volume_24h","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":2},"doc":"Traded volume over 24 hours in quote_currency."},{"name":"change_pct_24h","type":"double","doc":"Price change over 24 hours in percent."}]}},"doc":"Coins ordered by rank."}]}'
 _PARSED_SCHEMA: Final[Schema] = parse_schema(json.loads(_SCHEMA_TEXT))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Coin:
     """One coin in the snapshot."""
 
@@ -39,6 +41,15 @@ class Coin:
     change_pct_24h: float
     """Price change over 24 hours in percent."""
 
+    def __init__(self, *, rank: int, symbol: str, name: str, price: Decimal, market_cap: Decimal, volume_24h: Decimal, change_pct_24h: float) -> None:
+        _SET_COIN_RANK(self, rank)
+        _SET_COIN_SYMBOL(self, symbol)
+        _SET_COIN_NAME(self, name)
+        _SET_COIN_PRICE(self, price)
+        _SET_COIN_MARKET_CAP(self, market_cap)
+        _SET_COIN_VOLUME_24H(self, volume_24h)
+        _SET_COIN_CHANGE_PCT_24H(self, change_pct_24h)
+
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
         return {
@@ -54,18 +65,33 @@ class Coin:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> Coin:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            rank=datum['rank'],
-            symbol=datum['symbol'],
-            name=datum['name'],
-            price=datum['price'],
-            market_cap=datum['market_cap'],
-            volume_24h=datum['volume_24h'],
-            change_pct_24h=datum['change_pct_24h'],
-        )
+        obj: Coin = new_instance(cls)
+        _SET_COIN_RANK(obj, datum['rank'])
+        _SET_COIN_SYMBOL(obj, datum['symbol'])
+        _SET_COIN_NAME(obj, datum['name'])
+        _SET_COIN_PRICE(obj, datum['price'])
+        _SET_COIN_MARKET_CAP(obj, datum['market_cap'])
+        _SET_COIN_VOLUME_24H(obj, datum['volume_24h'])
+        _SET_COIN_CHANGE_PCT_24H(obj, datum['change_pct_24h'])
+        return obj
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+(_SET_COIN_RANK, _SET_COIN_SYMBOL, _SET_COIN_NAME, _SET_COIN_PRICE, _SET_COIN_MARKET_CAP, _SET_COIN_VOLUME_24H, _SET_COIN_CHANGE_PCT_24H,) = slot_setters(Coin, 'rank', 'symbol', 'name', 'price', 'market_cap', 'volume_24h', 'change_pct_24h')
+
+
+def _coin_from_datum(datum: Mapping[str, Any]) -> Coin:
+    obj: Coin = new_instance(Coin)
+    _SET_COIN_RANK(obj, datum['rank'])
+    _SET_COIN_SYMBOL(obj, datum['symbol'])
+    _SET_COIN_NAME(obj, datum['name'])
+    _SET_COIN_PRICE(obj, datum['price'])
+    _SET_COIN_MARKET_CAP(obj, datum['market_cap'])
+    _SET_COIN_VOLUME_24H(obj, datum['volume_24h'])
+    _SET_COIN_CHANGE_PCT_24H(obj, datum['change_pct_24h'])
+    return obj
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class TopCoinsUpdated:
     """Event: snapshot of the top cryptocurrencies by market capitalisation."""
 
@@ -81,14 +107,23 @@ class TopCoinsUpdated:
     """When the producing service emitted the event (UTC)."""
     source: str
     """Service that produced the event, e.g. weather-service."""
-    correlation_id: UUID | None = None
+    correlation_id: UUID | None
     """command_id of the command that caused this event; null when the service produced it on its own schedule."""
     snapshot_hash: str
     """Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."""
-    quote_currency: str = 'USD'
+    quote_currency: str
     """Currency of every price and market cap (ISO 4217)."""
     coins: Sequence[Coin]
     """Coins ordered by rank."""
+
+    def __init__(self, *, event_id: UUID, produced_at: datetime, source: str, correlation_id: UUID | None = None, snapshot_hash: str, quote_currency: str = 'USD', coins: Sequence[Coin]) -> None:
+        _SET_TOP_COINS_UPDATED_EVENT_ID(self, event_id)
+        _SET_TOP_COINS_UPDATED_PRODUCED_AT(self, produced_at)
+        _SET_TOP_COINS_UPDATED_SOURCE(self, source)
+        _SET_TOP_COINS_UPDATED_CORRELATION_ID(self, correlation_id)
+        _SET_TOP_COINS_UPDATED_SNAPSHOT_HASH(self, snapshot_hash)
+        _SET_TOP_COINS_UPDATED_QUOTE_CURRENCY(self, quote_currency)
+        _SET_TOP_COINS_UPDATED_COINS(self, coins)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -105,12 +140,27 @@ class TopCoinsUpdated:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> TopCoinsUpdated:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            event_id=datum['event_id'],
-            produced_at=datum['produced_at'],
-            source=datum['source'],
-            correlation_id=datum['correlation_id'],
-            snapshot_hash=datum['snapshot_hash'],
-            quote_currency=datum['quote_currency'],
-            coins=[Coin.from_dict(x) for x in datum['coins']],
-        )
+        obj: TopCoinsUpdated = new_instance(cls)
+        _SET_TOP_COINS_UPDATED_EVENT_ID(obj, datum['event_id'])
+        _SET_TOP_COINS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+        _SET_TOP_COINS_UPDATED_SOURCE(obj, datum['source'])
+        _SET_TOP_COINS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+        _SET_TOP_COINS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+        _SET_TOP_COINS_UPDATED_QUOTE_CURRENCY(obj, datum['quote_currency'])
+        _SET_TOP_COINS_UPDATED_COINS(obj, [_coin_from_datum(x) for x in datum['coins']])
+        return obj
+
+
+(_SET_TOP_COINS_UPDATED_EVENT_ID, _SET_TOP_COINS_UPDATED_PRODUCED_AT, _SET_TOP_COINS_UPDATED_SOURCE, _SET_TOP_COINS_UPDATED_CORRELATION_ID, _SET_TOP_COINS_UPDATED_SNAPSHOT_HASH, _SET_TOP_COINS_UPDATED_QUOTE_CURRENCY, _SET_TOP_COINS_UPDATED_COINS,) = slot_setters(TopCoinsUpdated, 'event_id', 'produced_at', 'source', 'correlation_id', 'snapshot_hash', 'quote_currency', 'coins')
+
+
+def _top_coins_updated_from_datum(datum: Mapping[str, Any]) -> TopCoinsUpdated:
+    obj: TopCoinsUpdated = new_instance(TopCoinsUpdated)
+    _SET_TOP_COINS_UPDATED_EVENT_ID(obj, datum['event_id'])
+    _SET_TOP_COINS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+    _SET_TOP_COINS_UPDATED_SOURCE(obj, datum['source'])
+    _SET_TOP_COINS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+    _SET_TOP_COINS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+    _SET_TOP_COINS_UPDATED_QUOTE_CURRENCY(obj, datum['quote_currency'])
+    _SET_TOP_COINS_UPDATED_COINS(obj, [_coin_from_datum(x) for x in datum['coins']])
+    return obj

@@ -14,13 +14,15 @@ from uuid import UUID
 from fastavro import parse_schema
 from fastavro.types import Schema
 
+from flux.contracts.runtime import new_instance, slot_setters
+
 __all__ = ['CoinMove', 'TopMoversUpdated']
 
 _SCHEMA_TEXT: Final = '{"type":"record","name":"TopMoversUpdated","namespace":"flux.crypto","doc":"Event: snapshot of the biggest 24-hour gainers and losers.","fields":[{"name":"event_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this event."},{"name":"produced_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the producing service emitted the event (UTC)."},{"name":"source","type":"string","doc":"Service that produced the event, e.g. weather-service."},{"name":"correlation_id","type":["null",{"type":"string","logicalType":"uuid"}],"default":null,"doc":"command_id of the command that caused this event; null when the service produced it on its own schedule."},{"name":"snapshot_hash","type":"string","doc":"Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."},{"name":"quote_currency","type":"string","default":"USD","doc":"Currency of every price (ISO 4217)."},{"name":"gainers","type":{"type":"array","items":{"type":"record","name":"CoinMove","doc":"One coin\'s move over 24 hours.","fields":[{"name":"symbol","type":"string","doc":"Ticker symbol, e.g. SOL."},{"name":"name","type":"string","doc":"Display name."},{"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":12},"doc":"Last price in quote_currency (exact)."},{"name":"change_pct_24h","type":"double","doc":"Price change over 24 hours in percent."},{"name":"volume_24h","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":2},"doc":"Traded volume over 24 hours in quote_currency."}]}},"doc":"Largest rises first."},{"name":"losers","type":{"type":"array","items":"CoinMove"},"doc":"Largest falls first."}]}'
 _PARSED_SCHEMA: Final[Schema] = parse_schema(json.loads(_SCHEMA_TEXT))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class CoinMove:
     """One coin's move over 24 hours."""
 
@@ -35,6 +37,13 @@ class CoinMove:
     volume_24h: Decimal
     """Traded volume over 24 hours in quote_currency."""
 
+    def __init__(self, *, symbol: str, name: str, price: Decimal, change_pct_24h: float, volume_24h: Decimal) -> None:
+        _SET_COIN_MOVE_SYMBOL(self, symbol)
+        _SET_COIN_MOVE_NAME(self, name)
+        _SET_COIN_MOVE_PRICE(self, price)
+        _SET_COIN_MOVE_CHANGE_PCT_24H(self, change_pct_24h)
+        _SET_COIN_MOVE_VOLUME_24H(self, volume_24h)
+
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
         return {
@@ -48,16 +57,29 @@ class CoinMove:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> CoinMove:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            symbol=datum['symbol'],
-            name=datum['name'],
-            price=datum['price'],
-            change_pct_24h=datum['change_pct_24h'],
-            volume_24h=datum['volume_24h'],
-        )
+        obj: CoinMove = new_instance(cls)
+        _SET_COIN_MOVE_SYMBOL(obj, datum['symbol'])
+        _SET_COIN_MOVE_NAME(obj, datum['name'])
+        _SET_COIN_MOVE_PRICE(obj, datum['price'])
+        _SET_COIN_MOVE_CHANGE_PCT_24H(obj, datum['change_pct_24h'])
+        _SET_COIN_MOVE_VOLUME_24H(obj, datum['volume_24h'])
+        return obj
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+(_SET_COIN_MOVE_SYMBOL, _SET_COIN_MOVE_NAME, _SET_COIN_MOVE_PRICE, _SET_COIN_MOVE_CHANGE_PCT_24H, _SET_COIN_MOVE_VOLUME_24H,) = slot_setters(CoinMove, 'symbol', 'name', 'price', 'change_pct_24h', 'volume_24h')
+
+
+def _coin_move_from_datum(datum: Mapping[str, Any]) -> CoinMove:
+    obj: CoinMove = new_instance(CoinMove)
+    _SET_COIN_MOVE_SYMBOL(obj, datum['symbol'])
+    _SET_COIN_MOVE_NAME(obj, datum['name'])
+    _SET_COIN_MOVE_PRICE(obj, datum['price'])
+    _SET_COIN_MOVE_CHANGE_PCT_24H(obj, datum['change_pct_24h'])
+    _SET_COIN_MOVE_VOLUME_24H(obj, datum['volume_24h'])
+    return obj
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class TopMoversUpdated:
     """Event: snapshot of the biggest 24-hour gainers and losers."""
 
@@ -73,16 +95,26 @@ class TopMoversUpdated:
     """When the producing service emitted the event (UTC)."""
     source: str
     """Service that produced the event, e.g. weather-service."""
-    correlation_id: UUID | None = None
+    correlation_id: UUID | None
     """command_id of the command that caused this event; null when the service produced it on its own schedule."""
     snapshot_hash: str
     """Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."""
-    quote_currency: str = 'USD'
+    quote_currency: str
     """Currency of every price (ISO 4217)."""
     gainers: Sequence[CoinMove]
     """Largest rises first."""
     losers: Sequence[CoinMove]
     """Largest falls first."""
+
+    def __init__(self, *, event_id: UUID, produced_at: datetime, source: str, correlation_id: UUID | None = None, snapshot_hash: str, quote_currency: str = 'USD', gainers: Sequence[CoinMove], losers: Sequence[CoinMove]) -> None:
+        _SET_TOP_MOVERS_UPDATED_EVENT_ID(self, event_id)
+        _SET_TOP_MOVERS_UPDATED_PRODUCED_AT(self, produced_at)
+        _SET_TOP_MOVERS_UPDATED_SOURCE(self, source)
+        _SET_TOP_MOVERS_UPDATED_CORRELATION_ID(self, correlation_id)
+        _SET_TOP_MOVERS_UPDATED_SNAPSHOT_HASH(self, snapshot_hash)
+        _SET_TOP_MOVERS_UPDATED_QUOTE_CURRENCY(self, quote_currency)
+        _SET_TOP_MOVERS_UPDATED_GAINERS(self, gainers)
+        _SET_TOP_MOVERS_UPDATED_LOSERS(self, losers)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -100,13 +132,29 @@ class TopMoversUpdated:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> TopMoversUpdated:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            event_id=datum['event_id'],
-            produced_at=datum['produced_at'],
-            source=datum['source'],
-            correlation_id=datum['correlation_id'],
-            snapshot_hash=datum['snapshot_hash'],
-            quote_currency=datum['quote_currency'],
-            gainers=[CoinMove.from_dict(x) for x in datum['gainers']],
-            losers=[CoinMove.from_dict(x) for x in datum['losers']],
-        )
+        obj: TopMoversUpdated = new_instance(cls)
+        _SET_TOP_MOVERS_UPDATED_EVENT_ID(obj, datum['event_id'])
+        _SET_TOP_MOVERS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+        _SET_TOP_MOVERS_UPDATED_SOURCE(obj, datum['source'])
+        _SET_TOP_MOVERS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+        _SET_TOP_MOVERS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+        _SET_TOP_MOVERS_UPDATED_QUOTE_CURRENCY(obj, datum['quote_currency'])
+        _SET_TOP_MOVERS_UPDATED_GAINERS(obj, [_coin_move_from_datum(x) for x in datum['gainers']])
+        _SET_TOP_MOVERS_UPDATED_LOSERS(obj, [_coin_move_from_datum(x) for x in datum['losers']])
+        return obj
+
+
+(_SET_TOP_MOVERS_UPDATED_EVENT_ID, _SET_TOP_MOVERS_UPDATED_PRODUCED_AT, _SET_TOP_MOVERS_UPDATED_SOURCE, _SET_TOP_MOVERS_UPDATED_CORRELATION_ID, _SET_TOP_MOVERS_UPDATED_SNAPSHOT_HASH, _SET_TOP_MOVERS_UPDATED_QUOTE_CURRENCY, _SET_TOP_MOVERS_UPDATED_GAINERS, _SET_TOP_MOVERS_UPDATED_LOSERS,) = slot_setters(TopMoversUpdated, 'event_id', 'produced_at', 'source', 'correlation_id', 'snapshot_hash', 'quote_currency', 'gainers', 'losers')
+
+
+def _top_movers_updated_from_datum(datum: Mapping[str, Any]) -> TopMoversUpdated:
+    obj: TopMoversUpdated = new_instance(TopMoversUpdated)
+    _SET_TOP_MOVERS_UPDATED_EVENT_ID(obj, datum['event_id'])
+    _SET_TOP_MOVERS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+    _SET_TOP_MOVERS_UPDATED_SOURCE(obj, datum['source'])
+    _SET_TOP_MOVERS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+    _SET_TOP_MOVERS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+    _SET_TOP_MOVERS_UPDATED_QUOTE_CURRENCY(obj, datum['quote_currency'])
+    _SET_TOP_MOVERS_UPDATED_GAINERS(obj, [_coin_move_from_datum(x) for x in datum['gainers']])
+    _SET_TOP_MOVERS_UPDATED_LOSERS(obj, [_coin_move_from_datum(x) for x in datum['losers']])
+    return obj

@@ -14,13 +14,15 @@ from uuid import UUID
 from fastavro import parse_schema
 from fastavro.types import Schema
 
+from flux.contracts.runtime import new_instance, slot_setters
+
 __all__ = ['StockPerformance', 'TopPerformersUpdated']
 
 _SCHEMA_TEXT: Final = '{"type":"record","name":"TopPerformersUpdated","namespace":"flux.stock","doc":"Event: snapshot of the top performing stocks of the trading day.","fields":[{"name":"event_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this event."},{"name":"produced_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the producing service emitted the event (UTC)."},{"name":"source","type":"string","doc":"Service that produced the event, e.g. weather-service."},{"name":"correlation_id","type":["null",{"type":"string","logicalType":"uuid"}],"default":null,"doc":"command_id of the command that caused this event; null when the service produced it on its own schedule."},{"name":"snapshot_hash","type":"string","doc":"Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."},{"name":"performers","type":{"type":"array","items":{"type":"record","name":"StockPerformance","doc":"One stock\'s performance.","fields":[{"name":"symbol","type":"string","doc":"Exchange ticker, e.g. AAPL."},{"name":"name","type":"string","doc":"Company name."},{"name":"exchange","type":["null","string"],"default":null,"doc":"Listing exchange MIC, e.g. XNAS."},{"name":"currency","type":"string","default":"USD","doc":"Currency of price (ISO 4217)."},{"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":38,"scale":12},"doc":"Last price (exact)."},{"name":"change_pct","type":"double","doc":"Change since the previous close in percent."}]}},"doc":"Best performer first."},{"name":"as_of","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"Market time the snapshot describes (UTC)."}]}'
 _PARSED_SCHEMA: Final[Schema] = parse_schema(json.loads(_SCHEMA_TEXT))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class StockPerformance:
     """One stock's performance."""
 
@@ -28,14 +30,22 @@ class StockPerformance:
     """Exchange ticker, e.g. AAPL."""
     name: str
     """Company name."""
-    exchange: str | None = None
+    exchange: str | None
     """Listing exchange MIC, e.g. XNAS."""
-    currency: str = 'USD'
+    currency: str
     """Currency of price (ISO 4217)."""
     price: Decimal
     """Last price (exact)."""
     change_pct: float
     """Change since the previous close in percent."""
+
+    def __init__(self, *, symbol: str, name: str, exchange: str | None = None, currency: str = 'USD', price: Decimal, change_pct: float) -> None:
+        _SET_STOCK_PERFORMANCE_SYMBOL(self, symbol)
+        _SET_STOCK_PERFORMANCE_NAME(self, name)
+        _SET_STOCK_PERFORMANCE_EXCHANGE(self, exchange)
+        _SET_STOCK_PERFORMANCE_CURRENCY(self, currency)
+        _SET_STOCK_PERFORMANCE_PRICE(self, price)
+        _SET_STOCK_PERFORMANCE_CHANGE_PCT(self, change_pct)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -51,17 +61,31 @@ class StockPerformance:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> StockPerformance:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            symbol=datum['symbol'],
-            name=datum['name'],
-            exchange=datum['exchange'],
-            currency=datum['currency'],
-            price=datum['price'],
-            change_pct=datum['change_pct'],
-        )
+        obj: StockPerformance = new_instance(cls)
+        _SET_STOCK_PERFORMANCE_SYMBOL(obj, datum['symbol'])
+        _SET_STOCK_PERFORMANCE_NAME(obj, datum['name'])
+        _SET_STOCK_PERFORMANCE_EXCHANGE(obj, datum['exchange'])
+        _SET_STOCK_PERFORMANCE_CURRENCY(obj, datum['currency'])
+        _SET_STOCK_PERFORMANCE_PRICE(obj, datum['price'])
+        _SET_STOCK_PERFORMANCE_CHANGE_PCT(obj, datum['change_pct'])
+        return obj
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+(_SET_STOCK_PERFORMANCE_SYMBOL, _SET_STOCK_PERFORMANCE_NAME, _SET_STOCK_PERFORMANCE_EXCHANGE, _SET_STOCK_PERFORMANCE_CURRENCY, _SET_STOCK_PERFORMANCE_PRICE, _SET_STOCK_PERFORMANCE_CHANGE_PCT,) = slot_setters(StockPerformance, 'symbol', 'name', 'exchange', 'currency', 'price', 'change_pct')
+
+
+def _stock_performance_from_datum(datum: Mapping[str, Any]) -> StockPerformance:
+    obj: StockPerformance = new_instance(StockPerformance)
+    _SET_STOCK_PERFORMANCE_SYMBOL(obj, datum['symbol'])
+    _SET_STOCK_PERFORMANCE_NAME(obj, datum['name'])
+    _SET_STOCK_PERFORMANCE_EXCHANGE(obj, datum['exchange'])
+    _SET_STOCK_PERFORMANCE_CURRENCY(obj, datum['currency'])
+    _SET_STOCK_PERFORMANCE_PRICE(obj, datum['price'])
+    _SET_STOCK_PERFORMANCE_CHANGE_PCT(obj, datum['change_pct'])
+    return obj
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class TopPerformersUpdated:
     """Event: snapshot of the top performing stocks of the trading day."""
 
@@ -77,7 +101,7 @@ class TopPerformersUpdated:
     """When the producing service emitted the event (UTC)."""
     source: str
     """Service that produced the event, e.g. weather-service."""
-    correlation_id: UUID | None = None
+    correlation_id: UUID | None
     """command_id of the command that caused this event; null when the service produced it on its own schedule."""
     snapshot_hash: str
     """Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."""
@@ -85,6 +109,15 @@ class TopPerformersUpdated:
     """Best performer first."""
     as_of: datetime
     """Market time the snapshot describes (UTC)."""
+
+    def __init__(self, *, event_id: UUID, produced_at: datetime, source: str, correlation_id: UUID | None = None, snapshot_hash: str, performers: Sequence[StockPerformance], as_of: datetime) -> None:
+        _SET_TOP_PERFORMERS_UPDATED_EVENT_ID(self, event_id)
+        _SET_TOP_PERFORMERS_UPDATED_PRODUCED_AT(self, produced_at)
+        _SET_TOP_PERFORMERS_UPDATED_SOURCE(self, source)
+        _SET_TOP_PERFORMERS_UPDATED_CORRELATION_ID(self, correlation_id)
+        _SET_TOP_PERFORMERS_UPDATED_SNAPSHOT_HASH(self, snapshot_hash)
+        _SET_TOP_PERFORMERS_UPDATED_PERFORMERS(self, performers)
+        _SET_TOP_PERFORMERS_UPDATED_AS_OF(self, as_of)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -101,12 +134,27 @@ class TopPerformersUpdated:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> TopPerformersUpdated:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            event_id=datum['event_id'],
-            produced_at=datum['produced_at'],
-            source=datum['source'],
-            correlation_id=datum['correlation_id'],
-            snapshot_hash=datum['snapshot_hash'],
-            performers=[StockPerformance.from_dict(x) for x in datum['performers']],
-            as_of=datum['as_of'],
-        )
+        obj: TopPerformersUpdated = new_instance(cls)
+        _SET_TOP_PERFORMERS_UPDATED_EVENT_ID(obj, datum['event_id'])
+        _SET_TOP_PERFORMERS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+        _SET_TOP_PERFORMERS_UPDATED_SOURCE(obj, datum['source'])
+        _SET_TOP_PERFORMERS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+        _SET_TOP_PERFORMERS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+        _SET_TOP_PERFORMERS_UPDATED_PERFORMERS(obj, [_stock_performance_from_datum(x) for x in datum['performers']])
+        _SET_TOP_PERFORMERS_UPDATED_AS_OF(obj, datum['as_of'])
+        return obj
+
+
+(_SET_TOP_PERFORMERS_UPDATED_EVENT_ID, _SET_TOP_PERFORMERS_UPDATED_PRODUCED_AT, _SET_TOP_PERFORMERS_UPDATED_SOURCE, _SET_TOP_PERFORMERS_UPDATED_CORRELATION_ID, _SET_TOP_PERFORMERS_UPDATED_SNAPSHOT_HASH, _SET_TOP_PERFORMERS_UPDATED_PERFORMERS, _SET_TOP_PERFORMERS_UPDATED_AS_OF,) = slot_setters(TopPerformersUpdated, 'event_id', 'produced_at', 'source', 'correlation_id', 'snapshot_hash', 'performers', 'as_of')
+
+
+def _top_performers_updated_from_datum(datum: Mapping[str, Any]) -> TopPerformersUpdated:
+    obj: TopPerformersUpdated = new_instance(TopPerformersUpdated)
+    _SET_TOP_PERFORMERS_UPDATED_EVENT_ID(obj, datum['event_id'])
+    _SET_TOP_PERFORMERS_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+    _SET_TOP_PERFORMERS_UPDATED_SOURCE(obj, datum['source'])
+    _SET_TOP_PERFORMERS_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+    _SET_TOP_PERFORMERS_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+    _SET_TOP_PERFORMERS_UPDATED_PERFORMERS(obj, [_stock_performance_from_datum(x) for x in datum['performers']])
+    _SET_TOP_PERFORMERS_UPDATED_AS_OF(obj, datum['as_of'])
+    return obj

@@ -14,6 +14,8 @@ from uuid import UUID
 from fastavro import parse_schema
 from fastavro.types import Schema
 
+from flux.contracts.runtime import new_instance, slot_setters
+
 __all__ = ['WeatherError', 'WeatherObservation', 'WeatherStatus', 'WeatherUpdated']
 
 _SCHEMA_TEXT: Final = '{"type":"record","name":"WeatherUpdated","namespace":"flux.weather","doc":"Event: the latest weather snapshot for one city, or why it could not be fetched.","fields":[{"name":"event_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this event."},{"name":"produced_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the producing service emitted the event (UTC)."},{"name":"source","type":"string","doc":"Service that produced the event, e.g. weather-service."},{"name":"correlation_id","type":["null",{"type":"string","logicalType":"uuid"}],"default":null,"doc":"command_id of the command that caused this event; null when the service produced it on its own schedule."},{"name":"snapshot_hash","type":"string","doc":"Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."},{"name":"city_key","type":"string","doc":"Normalised (lower-case) city name; equals the record key."},{"name":"status","type":{"type":"enum","name":"WeatherStatus","symbols":["success","error"],"doc":"Outcome of the fetch."},"doc":"success: data is set; error: error is set."},{"name":"data","type":["null",{"type":"record","name":"WeatherObservation","doc":"Current conditions at one place.","fields":[{"name":"city","type":"string","doc":"City name as the provider reports it."},{"name":"country","type":["null","string"],"default":null,"doc":"ISO 3166-1 alpha-2 country code, if known."},{"name":"lat","type":"double","doc":"Latitude in decimal degrees (WGS84)."},{"name":"lon","type":"double","doc":"Longitude in decimal degrees (WGS84)."},{"name":"temperature_c","type":"double","doc":"Air temperature in degrees Celsius."},{"name":"humidity_pct","type":"int","doc":"Relative humidity, 0-100."},{"name":"wind_speed_mps","type":"double","doc":"Wind speed in metres per second."},{"name":"wind_direction_deg","type":["null","int"],"default":null,"doc":"Direction the wind blows from, 0-359 degrees."},{"name":"condition","type":"string","doc":"Short condition text, e.g. Clear, Rain."},{"name":"observed_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the provider observed the values (UTC)."},{"name":"feels_like_c","type":["null","double"],"default":null,"doc":"Apparent temperature in degrees Celsius (added in v2)."}]}],"default":null,"doc":"The observation when status is success."},{"name":"error","type":["null",{"type":"record","name":"WeatherError","doc":"Why the fetch failed.","fields":[{"name":"code","type":"string","doc":"Machine-readable reason, e.g. city_not_found, provider_timeout."},{"name":"message","type":"string","doc":"Human-readable detail."},{"name":"retryable","type":"boolean","default":false,"doc":"Whether asking again may succeed."}]}],"default":null,"doc":"The failure when status is error."}]}'
@@ -30,13 +32,13 @@ class WeatherStatus(StrEnum):
 _WEATHER_STATUS_BY_SYMBOL: Final[dict[str, WeatherStatus]] = {m.value: m for m in WeatherStatus}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class WeatherObservation:
     """Current conditions at one place."""
 
     city: str
     """City name as the provider reports it."""
-    country: str | None = None
+    country: str | None
     """ISO 3166-1 alpha-2 country code, if known."""
     lat: float
     """Latitude in decimal degrees (WGS84)."""
@@ -48,14 +50,27 @@ class WeatherObservation:
     """Relative humidity, 0-100."""
     wind_speed_mps: float
     """Wind speed in metres per second."""
-    wind_direction_deg: int | None = None
+    wind_direction_deg: int | None
     """Direction the wind blows from, 0-359 degrees."""
     condition: str
     """Short condition text, e.g. Clear, Rain."""
     observed_at: datetime
     """When the provider observed the values (UTC)."""
-    feels_like_c: float | None = None
+    feels_like_c: float | None
     """Apparent temperature in degrees Celsius (added in v2)."""
+
+    def __init__(self, *, city: str, country: str | None = None, lat: float, lon: float, temperature_c: float, humidity_pct: int, wind_speed_mps: float, wind_direction_deg: int | None = None, condition: str, observed_at: datetime, feels_like_c: float | None = None) -> None:
+        _SET_WEATHER_OBSERVATION_CITY(self, city)
+        _SET_WEATHER_OBSERVATION_COUNTRY(self, country)
+        _SET_WEATHER_OBSERVATION_LAT(self, lat)
+        _SET_WEATHER_OBSERVATION_LON(self, lon)
+        _SET_WEATHER_OBSERVATION_TEMPERATURE_C(self, temperature_c)
+        _SET_WEATHER_OBSERVATION_HUMIDITY_PCT(self, humidity_pct)
+        _SET_WEATHER_OBSERVATION_WIND_SPEED_MPS(self, wind_speed_mps)
+        _SET_WEATHER_OBSERVATION_WIND_DIRECTION_DEG(self, wind_direction_deg)
+        _SET_WEATHER_OBSERVATION_CONDITION(self, condition)
+        _SET_WEATHER_OBSERVATION_OBSERVED_AT(self, observed_at)
+        _SET_WEATHER_OBSERVATION_FEELS_LIKE_C(self, feels_like_c)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -76,22 +91,41 @@ class WeatherObservation:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> WeatherObservation:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            city=datum['city'],
-            country=datum['country'],
-            lat=datum['lat'],
-            lon=datum['lon'],
-            temperature_c=datum['temperature_c'],
-            humidity_pct=datum['humidity_pct'],
-            wind_speed_mps=datum['wind_speed_mps'],
-            wind_direction_deg=datum['wind_direction_deg'],
-            condition=datum['condition'],
-            observed_at=datum['observed_at'],
-            feels_like_c=datum['feels_like_c'],
-        )
+        obj: WeatherObservation = new_instance(cls)
+        _SET_WEATHER_OBSERVATION_CITY(obj, datum['city'])
+        _SET_WEATHER_OBSERVATION_COUNTRY(obj, datum['country'])
+        _SET_WEATHER_OBSERVATION_LAT(obj, datum['lat'])
+        _SET_WEATHER_OBSERVATION_LON(obj, datum['lon'])
+        _SET_WEATHER_OBSERVATION_TEMPERATURE_C(obj, datum['temperature_c'])
+        _SET_WEATHER_OBSERVATION_HUMIDITY_PCT(obj, datum['humidity_pct'])
+        _SET_WEATHER_OBSERVATION_WIND_SPEED_MPS(obj, datum['wind_speed_mps'])
+        _SET_WEATHER_OBSERVATION_WIND_DIRECTION_DEG(obj, datum['wind_direction_deg'])
+        _SET_WEATHER_OBSERVATION_CONDITION(obj, datum['condition'])
+        _SET_WEATHER_OBSERVATION_OBSERVED_AT(obj, datum['observed_at'])
+        _SET_WEATHER_OBSERVATION_FEELS_LIKE_C(obj, datum['feels_like_c'])
+        return obj
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+(_SET_WEATHER_OBSERVATION_CITY, _SET_WEATHER_OBSERVATION_COUNTRY, _SET_WEATHER_OBSERVATION_LAT, _SET_WEATHER_OBSERVATION_LON, _SET_WEATHER_OBSERVATION_TEMPERATURE_C, _SET_WEATHER_OBSERVATION_HUMIDITY_PCT, _SET_WEATHER_OBSERVATION_WIND_SPEED_MPS, _SET_WEATHER_OBSERVATION_WIND_DIRECTION_DEG, _SET_WEATHER_OBSERVATION_CONDITION, _SET_WEATHER_OBSERVATION_OBSERVED_AT, _SET_WEATHER_OBSERVATION_FEELS_LIKE_C,) = slot_setters(WeatherObservation, 'city', 'country', 'lat', 'lon', 'temperature_c', 'humidity_pct', 'wind_speed_mps', 'wind_direction_deg', 'condition', 'observed_at', 'feels_like_c')
+
+
+def _weather_observation_from_datum(datum: Mapping[str, Any]) -> WeatherObservation:
+    obj: WeatherObservation = new_instance(WeatherObservation)
+    _SET_WEATHER_OBSERVATION_CITY(obj, datum['city'])
+    _SET_WEATHER_OBSERVATION_COUNTRY(obj, datum['country'])
+    _SET_WEATHER_OBSERVATION_LAT(obj, datum['lat'])
+    _SET_WEATHER_OBSERVATION_LON(obj, datum['lon'])
+    _SET_WEATHER_OBSERVATION_TEMPERATURE_C(obj, datum['temperature_c'])
+    _SET_WEATHER_OBSERVATION_HUMIDITY_PCT(obj, datum['humidity_pct'])
+    _SET_WEATHER_OBSERVATION_WIND_SPEED_MPS(obj, datum['wind_speed_mps'])
+    _SET_WEATHER_OBSERVATION_WIND_DIRECTION_DEG(obj, datum['wind_direction_deg'])
+    _SET_WEATHER_OBSERVATION_CONDITION(obj, datum['condition'])
+    _SET_WEATHER_OBSERVATION_OBSERVED_AT(obj, datum['observed_at'])
+    _SET_WEATHER_OBSERVATION_FEELS_LIKE_C(obj, datum['feels_like_c'])
+    return obj
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class WeatherError:
     """Why the fetch failed."""
 
@@ -99,8 +133,13 @@ class WeatherError:
     """Machine-readable reason, e.g. city_not_found, provider_timeout."""
     message: str
     """Human-readable detail."""
-    retryable: bool = False
+    retryable: bool
     """Whether asking again may succeed."""
+
+    def __init__(self, *, code: str, message: str, retryable: bool = False) -> None:
+        _SET_WEATHER_ERROR_CODE(self, code)
+        _SET_WEATHER_ERROR_MESSAGE(self, message)
+        _SET_WEATHER_ERROR_RETRYABLE(self, retryable)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -113,14 +152,25 @@ class WeatherError:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> WeatherError:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
-        return cls(
-            code=datum['code'],
-            message=datum['message'],
-            retryable=datum['retryable'],
-        )
+        obj: WeatherError = new_instance(cls)
+        _SET_WEATHER_ERROR_CODE(obj, datum['code'])
+        _SET_WEATHER_ERROR_MESSAGE(obj, datum['message'])
+        _SET_WEATHER_ERROR_RETRYABLE(obj, datum['retryable'])
+        return obj
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+(_SET_WEATHER_ERROR_CODE, _SET_WEATHER_ERROR_MESSAGE, _SET_WEATHER_ERROR_RETRYABLE,) = slot_setters(WeatherError, 'code', 'message', 'retryable')
+
+
+def _weather_error_from_datum(datum: Mapping[str, Any]) -> WeatherError:
+    obj: WeatherError = new_instance(WeatherError)
+    _SET_WEATHER_ERROR_CODE(obj, datum['code'])
+    _SET_WEATHER_ERROR_MESSAGE(obj, datum['message'])
+    _SET_WEATHER_ERROR_RETRYABLE(obj, datum['retryable'])
+    return obj
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class WeatherUpdated:
     """Event: the latest weather snapshot for one city, or why it could not be fetched."""
 
@@ -136,7 +186,7 @@ class WeatherUpdated:
     """When the producing service emitted the event (UTC)."""
     source: str
     """Service that produced the event, e.g. weather-service."""
-    correlation_id: UUID | None = None
+    correlation_id: UUID | None
     """command_id of the command that caused this event; null when the service produced it on its own schedule."""
     snapshot_hash: str
     """Hex SHA-256 of the snapshot content: consumers drop an event whose hash equals the last one seen for the key."""
@@ -144,10 +194,21 @@ class WeatherUpdated:
     """Normalised (lower-case) city name; equals the record key."""
     status: WeatherStatus
     """success: data is set; error: error is set."""
-    data: WeatherObservation | None = None
+    data: WeatherObservation | None
     """The observation when status is success."""
-    error: WeatherError | None = None
+    error: WeatherError | None
     """The failure when status is error."""
+
+    def __init__(self, *, event_id: UUID, produced_at: datetime, source: str, correlation_id: UUID | None = None, snapshot_hash: str, city_key: str, status: WeatherStatus, data: WeatherObservation | None = None, error: WeatherError | None = None) -> None:
+        _SET_WEATHER_UPDATED_EVENT_ID(self, event_id)
+        _SET_WEATHER_UPDATED_PRODUCED_AT(self, produced_at)
+        _SET_WEATHER_UPDATED_SOURCE(self, source)
+        _SET_WEATHER_UPDATED_CORRELATION_ID(self, correlation_id)
+        _SET_WEATHER_UPDATED_SNAPSHOT_HASH(self, snapshot_hash)
+        _SET_WEATHER_UPDATED_CITY_KEY(self, city_key)
+        _SET_WEATHER_UPDATED_STATUS(self, status)
+        _SET_WEATHER_UPDATED_DATA(self, data)
+        _SET_WEATHER_UPDATED_ERROR(self, error)
 
     def to_dict(self) -> dict[str, Any]:
         """Return fastavro's datum form (Avro field names, nested records as dicts)."""
@@ -166,16 +227,35 @@ class WeatherUpdated:
     @classmethod
     def from_dict(cls, datum: Mapping[str, Any]) -> WeatherUpdated:
         """Build from fastavro's datum form (every field present, as a reader returns)."""
+        obj: WeatherUpdated = new_instance(cls)
+        _SET_WEATHER_UPDATED_EVENT_ID(obj, datum['event_id'])
+        _SET_WEATHER_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+        _SET_WEATHER_UPDATED_SOURCE(obj, datum['source'])
+        _SET_WEATHER_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+        _SET_WEATHER_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+        _SET_WEATHER_UPDATED_CITY_KEY(obj, datum['city_key'])
+        _SET_WEATHER_UPDATED_STATUS(obj, _WEATHER_STATUS_BY_SYMBOL[datum['status']])
         _data = datum['data']
+        _SET_WEATHER_UPDATED_DATA(obj, None if _data is None else _weather_observation_from_datum(_data))
         _error = datum['error']
-        return cls(
-            event_id=datum['event_id'],
-            produced_at=datum['produced_at'],
-            source=datum['source'],
-            correlation_id=datum['correlation_id'],
-            snapshot_hash=datum['snapshot_hash'],
-            city_key=datum['city_key'],
-            status=_WEATHER_STATUS_BY_SYMBOL[datum['status']],
-            data=None if _data is None else WeatherObservation.from_dict(_data),
-            error=None if _error is None else WeatherError.from_dict(_error),
-        )
+        _SET_WEATHER_UPDATED_ERROR(obj, None if _error is None else _weather_error_from_datum(_error))
+        return obj
+
+
+(_SET_WEATHER_UPDATED_EVENT_ID, _SET_WEATHER_UPDATED_PRODUCED_AT, _SET_WEATHER_UPDATED_SOURCE, _SET_WEATHER_UPDATED_CORRELATION_ID, _SET_WEATHER_UPDATED_SNAPSHOT_HASH, _SET_WEATHER_UPDATED_CITY_KEY, _SET_WEATHER_UPDATED_STATUS, _SET_WEATHER_UPDATED_DATA, _SET_WEATHER_UPDATED_ERROR,) = slot_setters(WeatherUpdated, 'event_id', 'produced_at', 'source', 'correlation_id', 'snapshot_hash', 'city_key', 'status', 'data', 'error')
+
+
+def _weather_updated_from_datum(datum: Mapping[str, Any]) -> WeatherUpdated:
+    obj: WeatherUpdated = new_instance(WeatherUpdated)
+    _SET_WEATHER_UPDATED_EVENT_ID(obj, datum['event_id'])
+    _SET_WEATHER_UPDATED_PRODUCED_AT(obj, datum['produced_at'])
+    _SET_WEATHER_UPDATED_SOURCE(obj, datum['source'])
+    _SET_WEATHER_UPDATED_CORRELATION_ID(obj, datum['correlation_id'])
+    _SET_WEATHER_UPDATED_SNAPSHOT_HASH(obj, datum['snapshot_hash'])
+    _SET_WEATHER_UPDATED_CITY_KEY(obj, datum['city_key'])
+    _SET_WEATHER_UPDATED_STATUS(obj, _WEATHER_STATUS_BY_SYMBOL[datum['status']])
+    _data = datum['data']
+    _SET_WEATHER_UPDATED_DATA(obj, None if _data is None else _weather_observation_from_datum(_data))
+    _error = datum['error']
+    _SET_WEATHER_UPDATED_ERROR(obj, None if _error is None else _weather_error_from_datum(_error))
+    return obj
