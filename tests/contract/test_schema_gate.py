@@ -71,3 +71,16 @@ def test_transitive_level_checks_every_earlier_version(tmp_path: Path) -> None:
     assert [p.version for p in problems] == [3]
     assert problems[0].message.startswith("field 'x': ")
     assert "BACKWARD_TRANSITIVE" in problems[0].message and "TYPE_MISMATCH" in problems[0].message
+
+
+def test_breaking_change_inside_a_nested_record_names_the_inner_field(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    folder = root / "schemas" / "avro" / "weather"
+    schema = json.loads((folder / "weather_updated.v2.avsc").read_text(encoding="utf-8"))
+    data = next(f for f in schema["fields"] if f["name"] == "data")
+    data["type"][1]["fields"].append({"name": "uv_index", "type": "double"})
+    (folder / "weather_updated.v3.avsc").write_text(json.dumps(schema), encoding="utf-8")
+    history = parse_subjects((root / POLICY_FILE).read_text(encoding="utf-8"), root)
+    problems = check_history(history)
+    assert {p.version for p in problems} == {3}
+    assert all("data.uv_index: READER_FIELD_MISSING_DEFAULT_VALUE" in p.message for p in problems)

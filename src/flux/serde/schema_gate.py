@@ -24,6 +24,7 @@ LOG = logging.getLogger(__name__)
 
 _LOCATION: Final = re.compile(r" at (/[^ ,]*(?:, /[^ ,]*)*)")
 _PREVIOUS: Final = re.compile(r"previous schema #(\d+) reading new schema")
+_NEW_READING: Final = re.compile(r"new schema reading previous schema #(\d+)")
 
 
 def field_path(location: str, schema: Any) -> str | None:
@@ -52,17 +53,70 @@ def field_path(location: str, schema: Any) -> str | None:
     return ".".join(names) or None
 
 
+def _records_in(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [r for branch in node for r in _records_in(branch)]
+    if isinstance(node, dict):
+        if node.get("type") == "record":
+            return [node]
+        if node.get("type") == "array":
+            return _records_in(node["items"])
+        if node.get("type") == "map":
+            return _records_in(node["values"])
+    return []
+
+
+def _field_type(schema: Any, names: list[str]) -> Any:
+    node = schema
+    for name in names:
+        fields = [f for record in _records_in(node) for f in record["fields"] if f["name"] == name]
+        if not fields:
+            return None
+        node = fields[0]["type"]
+    return node
+
+
+def _inner_reasons(name: str, reader: Any, writer: Any) -> list[str]:
+    """Why a record inside a union no longer matches: re-check the two record definitions alone."""
+    names = name.split(".")
+    reader_records = {r["name"]: r for r in _records_in(_field_type(reader, names))}
+    reasons = []
+    for record in _records_in(_field_type(writer, names)):
+        other = reader_records.get(record["name"])
+        if other is None:
+            continue
+        try:
+            inner = check_compatibility("AVRO", json.dumps(other), [json.dumps(record)], "BACKWARD")
+        except InvalidSchemaError:  # the record uses named types defined elsewhere in the schema
+            continue
+        for message in inner:
+            location = _LOCATION.search(message)
+            inner_name = field_path(location.group(1).split(", ")[-1], other) if location else None
+            rule = message.split(" at ", 1)[0]
+            reasons.append(f"{name}.{inner_name}: {rule}" if inner_name else f"{name}: {rule}")
+    return reasons
+
+
 def _name_field(message: str, new_json: Any, previous_json: list[Any]) -> str:
-    """Append the field name to a checker message whose location is a JSON path."""
+    """Prefix a checker message with the field it is about (and, for union branches, the inner field)."""
     location = _LOCATION.search(message)
     if location is None:
         return message
-    reader = new_json
+    reader, writer = new_json, None
     previous = _PREVIOUS.search(message)
+    new_reading = _NEW_READING.search(message)
     if previous is not None and int(previous.group(1)) <= len(previous_json):
-        reader = previous_json[int(previous.group(1)) - 1]
+        reader, writer = previous_json[int(previous.group(1)) - 1], new_json
+    elif new_reading is not None and int(new_reading.group(1)) <= len(previous_json):
+        writer = previous_json[int(new_reading.group(1)) - 1]
     name = field_path(location.group(1).split(", ")[-1], reader)
-    return f"field '{name}': {message}" if name else message
+    if not name:
+        return message
+    if "MISSING_UNION_BRANCH" in message and writer is not None:
+        reasons = _inner_reasons(name, reader, writer)
+        if reasons:
+            return f"field '{name}': {message}; because: {'; '.join(reasons)}"
+    return f"field '{name}': {message}"
 
 
 @dataclass(frozen=True, slots=True)
