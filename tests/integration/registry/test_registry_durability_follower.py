@@ -6,10 +6,10 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
-from registry_process import CT, RegistryProcess
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,11 @@ def avro(name: str, *fields: str) -> str:
     )
 
 
-def client(process: RegistryProcess) -> httpx.Client:
+CT = "application/vnd.schemaregistry.v1+json"
+Start = Callable[..., Any]
+
+
+def client(process: Any) -> httpx.Client:
     return httpx.Client(base_url=process.url, headers={"Content-Type": CT}, timeout=30.0)
 
 
@@ -45,7 +49,7 @@ def snapshot(api: httpx.Client) -> dict[str, object]:
     return state
 
 
-def test_restart_preserves_state_and_ids_continue(start_registry: Callable[..., RegistryProcess]) -> None:
+def test_restart_preserves_state_and_ids_continue(start_registry: Start) -> None:
     first = start_registry()
     with client(first) as api:
         api.put("/config", json={"compatibility": "FULL"})
@@ -73,7 +77,7 @@ def test_restart_preserves_state_and_ids_continue(start_registry: Callable[..., 
 
 
 def test_kill_during_writes_loses_nothing_acknowledged(
-    start_registry: Callable[..., RegistryProcess],
+    start_registry: Start,
 ) -> None:
     process = start_registry()
     acknowledged: list[tuple[str, int]] = []
@@ -113,7 +117,7 @@ def test_kill_during_writes_loses_nothing_acknowledged(
         assert len(set(ids)) == len(ids)
 
 
-def test_follower_reads_forwards_and_stays_consistent(start_registry: Callable[..., RegistryProcess]) -> None:
+def test_follower_reads_forwards_and_stays_consistent(start_registry: Start) -> None:
     primary = start_registry()
     follower = start_registry("--follower", "--primary-url", primary.url, topic=primary.topic)
     with client(primary) as p, client(follower) as f:
@@ -162,7 +166,7 @@ def _eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     return False
 
 
-def test_follower_without_primary_refuses_writes(start_registry: Callable[..., RegistryProcess]) -> None:
+def test_follower_without_primary_refuses_writes(start_registry: Start) -> None:
     primary = start_registry()
     follower = start_registry("--follower", topic=primary.topic)
     with client(follower) as f:
@@ -173,7 +177,7 @@ def test_follower_without_primary_refuses_writes(start_registry: Callable[..., R
         assert f.get("/subjects").status_code == 200
 
 
-def test_follower_with_dead_primary_answers_50003(start_registry: Callable[..., RegistryProcess]) -> None:
+def test_follower_with_dead_primary_answers_50003(start_registry: Start) -> None:
     primary = start_registry()
     follower = start_registry("--follower", "--primary-url", primary.url, topic=primary.topic)
     primary.kill()
