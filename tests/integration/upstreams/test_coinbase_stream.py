@@ -27,7 +27,7 @@ def make_stream(fake: FakeUpstreams, sleep: RecordingSleep, *, attempts: int = 6
         url=fake.ws_url,
         reconnect=RetryPolicy(max_attempts=attempts, base_delay_s=0.01, max_delay_s=0.05),
         open_timeout_s=1.0,
-        idle_timeout_s=0.3,
+        idle_timeout_s=0.8,
         rng=random.Random(1),
         sleep=sleep,
     )
@@ -97,7 +97,7 @@ async def test_silence_past_the_idle_timeout_reconnects(fake: FakeUpstreams, sle
 
     def stall(received: int) -> None:
         if received == 10:
-            fake.faults.inject(FaultMode.SLOW, target=FaultTarget.COINBASE, delay_s=1.0, count=1)
+            fake.faults.inject(FaultMode.SLOW, target=FaultTarget.COINBASE, delay_s=2.0, count=1)
 
     ticks = await collect(stream.ticks(PRODUCTS), 40, stall)
     assert stream.connections == 2

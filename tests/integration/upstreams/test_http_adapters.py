@@ -32,44 +32,50 @@ from flux.upstreams import DEFAULT_STOCKS_KEY, FakeUpstreams, FaultMode, FaultTa
 
 from .conftest import RecordingSleep, fast_policy
 
-CLIENT_TIMEOUT_S = 0.15
+SHORT_TIMEOUT_S = 0.15
+NORMAL_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
 class Adapter:
     target: FaultTarget
-    build: Callable[[FakeUpstreams, UpstreamPolicy], Any]
+    build: Callable[[FakeUpstreams, UpstreamPolicy, float], Any]
     call: Callable[[Any], Awaitable[Any]]
 
 
-def _client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=CLIENT_TIMEOUT_S)
+def _client(timeout_s: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=timeout_s)
 
 
 ADAPTERS = {
     "open-meteo": Adapter(
         FaultTarget.WEATHER,
-        lambda fake, policy: OpenMeteoWeatherProvider(
-            base_url=fake.base_url, client=_client(), policy=policy
+        lambda fake, policy, timeout_s: OpenMeteoWeatherProvider(
+            base_url=fake.base_url, client=_client(timeout_s), policy=policy
         ),
         lambda p: p.current(Location("Delhi", 28.61, 77.2)),
     ),
     "coingecko": Adapter(
         FaultTarget.COINGECKO,
-        lambda fake, policy: CoinGeckoMarkets(base_url=fake.base_url, client=_client(), policy=policy),
+        lambda fake, policy, timeout_s: CoinGeckoMarkets(
+            base_url=fake.base_url, client=_client(timeout_s), policy=policy
+        ),
         lambda p: p.top_coins(10),
     ),
     "rss": Adapter(
         FaultTarget.NEWS,
-        lambda fake, policy: FeedNewsProvider(
-            feed_urls=fake.news_feed_urls[:1], client=_client(), policy_factory=lambda _: policy
+        lambda fake, policy, timeout_s: FeedNewsProvider(
+            feed_urls=fake.news_feed_urls[:1], client=_client(timeout_s), policy_factory=lambda _: policy
         ),
         lambda p: p.latest(10),
     ),
     "alphavantage": Adapter(
         FaultTarget.STOCKS,
-        lambda fake, policy: AlphaVantageStockProvider(
-            base_url=fake.base_url, api_key=SecretStr(DEFAULT_STOCKS_KEY), client=_client(), policy=policy
+        lambda fake, policy, timeout_s: AlphaVantageStockProvider(
+            base_url=fake.base_url,
+            api_key=SecretStr(DEFAULT_STOCKS_KEY),
+            client=_client(timeout_s),
+            policy=policy,
         ),
         lambda p: p.top_performers(5),
     ),
@@ -78,8 +84,10 @@ ADAPTERS = {
 pytestmark = pytest.mark.parametrize("adapter", ADAPTERS.values(), ids=ADAPTERS.keys())
 
 
-async def run(adapter: Adapter, fake: FakeUpstreams, policy: UpstreamPolicy) -> Any:
-    provider = adapter.build(fake, policy)
+async def run(
+    adapter: Adapter, fake: FakeUpstreams, policy: UpstreamPolicy, *, timeout_s: float = NORMAL_TIMEOUT_S
+) -> Any:
+    provider = adapter.build(fake, policy, timeout_s)
     try:
         return await adapter.call(provider)
     finally:
@@ -96,8 +104,9 @@ async def test_slow_upstream_times_out(adapter: Adapter, fake: FakeUpstreams, sl
     fake.faults.inject(FaultMode.SLOW, target=adapter.target, delay_s=1.0)
     before = fake.world.hits[adapter.target.value]
     with pytest.raises(UpstreamTimeout):
-        await run(adapter, fake, fast_policy("up", sleep, attempts=2))
-    assert fake.world.hits[adapter.target.value] - before == 2
+        await run(adapter, fake, fast_policy("up", sleep, attempts=2), timeout_s=SHORT_TIMEOUT_S)
+    # one retry; under heavy load a connect may time out before the server counts it
+    assert 1 <= fake.world.hits[adapter.target.value] - before <= 2
     assert len(sleep.waits) == 1
 
 
@@ -105,7 +114,7 @@ async def test_one_slow_answer_is_retried(
     adapter: Adapter, fake: FakeUpstreams, sleep: RecordingSleep
 ) -> None:
     fake.faults.inject(FaultMode.SLOW, target=adapter.target, delay_s=1.0, count=1)
-    assert await run(adapter, fake, fast_policy("up", sleep))
+    assert await run(adapter, fake, fast_policy("up", sleep), timeout_s=SHORT_TIMEOUT_S)
 
 
 async def test_429_retry_after_is_honoured(
@@ -170,7 +179,7 @@ async def test_breaker_opens_and_stops_calling(
 ) -> None:
     fake.faults.inject(FaultMode.SERVER_ERROR, target=adapter.target)
     policy = fast_policy("up", sleep, attempts=1, threshold=2)
-    provider = adapter.build(fake, policy)
+    provider = adapter.build(fake, policy, NORMAL_TIMEOUT_S)
     try:
         for _ in range(2):
             with pytest.raises(UpstreamServerError):
