@@ -12,6 +12,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from flux.contracts import NewsUpdated, TickerBatch, WeatherUpdated
 from flux.serde import AsyncSerde, SchemaNotRegistered, Serde, UnknownSchemaId
 from flux.serde.contract_schema import contract_schema
+from flux.serde.examples import example_datum
 from flux.serde.subjects import load_subjects
 from flux.serde.wire import pack_header
 
@@ -43,8 +44,6 @@ def test_old_version_fetched_by_id_decodes_into_new_class() -> None:
     old_id = client.register_schema(history.subject, Schema(history.versions[0].text, "AVRO"))
     client.register_schema(history.subject, Schema(history.latest.text, "AVRO"))
     old_writer = AvroSerializer(client, history.versions[0].text, conf={"auto.register.schemas": False})
-    from flux.serde.examples import example_datum
-
     datum = example_datum(history.versions[0].avro_json())
     data = old_writer(datum, SerializationContext(WeatherUpdated.TOPIC, MessageField.VALUE))
     assert data is not None and data[:5] == pack_header(old_id)
