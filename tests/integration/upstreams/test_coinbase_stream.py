@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 
 import pytest
 
@@ -34,16 +34,19 @@ def make_stream(fake: FakeUpstreams, sleep: RecordingSleep, *, attempts: int = 6
 
 
 async def collect(
-    ticks: AsyncIterator[Tick], count: int, on_tick: Callable[[int], None] | None = None
+    ticks: AsyncGenerator[Tick, None], count: int, on_tick: Callable[[int], None] | None = None
 ) -> list[Tick]:
     received: list[Tick] = []
-    async with asyncio.timeout(10):
-        async for tick in ticks:
-            received.append(tick)
-            if on_tick is not None:
-                on_tick(len(received))
-            if len(received) >= count:
-                break
+    try:
+        async with asyncio.timeout(10):
+            async for tick in ticks:
+                received.append(tick)
+                if on_tick is not None:
+                    on_tick(len(received))
+                if len(received) >= count:
+                    break
+    finally:
+        await ticks.aclose()  # release the socket now, not at garbage collection
     return received
 
 

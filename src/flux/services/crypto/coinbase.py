@@ -17,7 +17,7 @@ import json
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -170,12 +170,12 @@ class CoinbaseTickerStream:
         self.reconnect = reconnect or RetryPolicy(max_attempts=12, base_delay_s=0.5, max_delay_s=30.0)
         self.open_timeout_s = open_timeout_s
         self.idle_timeout_s = idle_timeout_s
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._rng = rng or random.Random()
         self._sleep = sleep
         self.connections = 0
         self.malformed_frames = 0
 
-    async def ticks(self, product_ids: Sequence[str]) -> AsyncIterator[Tick]:
+    async def ticks(self, product_ids: Sequence[str]) -> AsyncGenerator[Tick, None]:
         """Ticks of ``product_ids``, reconnecting and resubscribing after every drop.
 
         Raises:

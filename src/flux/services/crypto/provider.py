@@ -38,6 +38,9 @@ class CryptoTickerProvider(Protocol):
     def ticks(self, product_ids: Sequence[str]) -> AsyncIterator[Tick]:
         """An endless stream of ticks of ``product_ids``; it reconnects by itself after drops.
 
+        Implementations return an async generator: close it (``contextlib.aclosing`` or ``aclose()``)
+        to release the connection at once rather than at garbage collection.
+
         Raises:
             flux.resilience.UpstreamError: From the iterator, once reconnecting is hopeless.
         """

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import math
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -121,7 +121,7 @@ class SimulatedMarket:
     ) -> None:
         if not assets:
             raise ValueError("a market needs at least one asset")
-        self._rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
+        self._rng = random.Random(seed)
         self._clock = clock
         self._time_scale = time_scale
         now = clock()
@@ -273,7 +273,7 @@ class SimulatedCryptoProvider:
         """Biggest simulated 24 h gainers and losers."""
         return build_mover_board(self.market.coins(), limit, self.market.now(), SOURCE)
 
-    async def ticks(self, product_ids: Sequence[str]) -> AsyncIterator[Tick]:
+    async def ticks(self, product_ids: Sequence[str]) -> AsyncGenerator[Tick, None]:
         """Ticks of the known ``product_ids`` at ``tick_rate_hz``; unknown products are ignored.
 
         Raises:
