@@ -7,8 +7,11 @@ test fails while the committed page differs from what the schemas render today.
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any, Final
 
+from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.json_format import MessageToDict
 
@@ -92,6 +95,39 @@ def _avro_fields(schema: dict[str, Any]) -> list[str]:
     return lines
 
 
+_PROTO_TYPES: Final = {
+    value: name.removeprefix("TYPE_").lower()
+    for name, value in descriptor_pb2.FieldDescriptorProto.Type.items()
+}
+
+
+def _proto_fields(text: str) -> list[str]:
+    """Field tables of every message, with the comments written above each field in the .proto."""
+    from grpc_tools import protoc  # noqa: PLC0415 - only the docs need protoc at run time
+
+    with tempfile.TemporaryDirectory(prefix="flux-docs-") as tmp:
+        (Path(tmp) / "schema.proto").write_text(text, encoding="utf-8")
+        out = Path(tmp) / "set.pb"
+        args = ["protoc", f"-I{tmp}", f"--descriptor_set_out={out}", "--include_source_info", "schema.proto"]
+        if protoc.main(args) != 0:
+            return ["(the schema does not compile)", ""]
+        files = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    proto = files.file[0]
+    comments = {tuple(loc.path): loc.leading_comments.strip() for loc in proto.source_code_info.location}
+    lines: list[str] = []
+    for m_index, message in enumerate(proto.message_type):
+        lines += [f"**{message.name}** — {comments.get((4, m_index), '')}", ""]
+        lines += ["| Field | Number | Type | Description |", "| --- | --- | --- | --- |"]
+        for f_index, field in enumerate(message.field):
+            kind = field.type_name.rsplit(".", 1)[-1] if field.type_name else _PROTO_TYPES[field.type]
+            if field.label == descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED:
+                kind = f"repeated {kind}"
+            doc = _cell(comments.get((4, m_index, 2, f_index), ""))
+            lines.append(f"| `{field.name}` | {field.number} | `{kind}` | {doc} |")
+        lines.append("")
+    return lines
+
+
 def _proto_example(descriptor: Descriptor) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field in descriptor.fields:
@@ -140,6 +176,7 @@ def _section(subject: SubjectHistory) -> list[str]:
     else:
         message_class = PROTOBUF_CONTRACTS[subject.topic]
         lines += [f"- Python: `flux.contracts.{message_class.__name__}` (Protobuf message)", ""]
+        lines += _proto_fields(latest.text)
         body = latest.text.rstrip()
         language = "proto"
     lines += ["Example payload:", "", "```json", _example_json(subject), "```", ""]
