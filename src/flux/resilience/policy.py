@@ -65,7 +65,7 @@ class UpstreamPolicy:
         self.max_concurrent = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self._in_flight = 0
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._rng = rng or random.Random()
         self._sleep = sleep
 
     @property

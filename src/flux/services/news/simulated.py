@@ -124,7 +124,7 @@ TEMPLATES: Final = (
 
 def simulated_article(seed: int, number: int, *, interval_s: float = DEFAULT_INTERVAL_S) -> Article:
     """Simulated article ``number`` (its text and time fixed by ``seed`` and ``number``)."""
-    rng = random.Random(f"{seed}:{number}")  # noqa: S311 - simulation, not cryptography
+    rng = random.Random(f"{seed}:{number}")
     title_template, summary_template = rng.choice(TEMPLATES)
     country, country2 = rng.sample(COUNTRIES, 2)
     values = {

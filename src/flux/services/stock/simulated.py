@@ -92,7 +92,7 @@ class SimulatedStockMarket:
     """
 
     def __init__(self, seed: int, *, clock: Clock = utc_now, time_scale: float = 1.0) -> None:
-        self._rng = random.Random(seed)  # noqa: S311 - simulation, not cryptography
+        self._rng = random.Random(seed)
         self._clock = clock
         self._time_scale = time_scale
         now = clock()
