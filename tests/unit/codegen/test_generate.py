@@ -63,3 +63,15 @@ def test_generated_code_passes_mypy_strict() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_protoc_version_noise_is_not_staleness(tmp_path: Path) -> None:
+    target = _copy_tree(tmp_path)
+    module = target / "ticker_batch_pb2.py"
+    text = module.read_text(encoding="utf-8")
+    module.write_text(
+        text.replace("# Protobuf Python Version: ", "# Protobuf Python Version: 99."), encoding="utf-8"
+    )
+    assert check_tree(tmp_path) == []
+    module.write_text(text.replace("ticker_batch.proto", "ticker_batch2.proto"), encoding="utf-8")
+    assert any(p.endswith("ticker_batch_pb2.py") for p in check_tree(tmp_path))
