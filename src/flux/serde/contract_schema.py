@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flux.contracts import AVRO_CONTRACTS, PROTOBUF_CONTRACTS
 from flux.serde.subjects import load_subjects
 
 __all__ = ["ContractSchema", "contract_schema"]
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

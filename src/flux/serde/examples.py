@@ -7,12 +7,15 @@ one item per array, one entry per map, the first symbol of each enum.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, Final
 from uuid import UUID
 
 __all__ = ["EXAMPLE_TIME", "example_datum", "json_view"]
+
+LOG = logging.getLogger(__name__)
 
 EXAMPLE_TIME: Final = datetime(2026, 1, 31, 10, 0, tzinfo=UTC)
 _PRIMITIVE_EXAMPLES: Final[dict[str, Any]] = {

@@ -7,6 +7,7 @@ test fails while the committed page differs from what the schemas render today.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any, Final
@@ -21,6 +22,8 @@ from flux.serde.examples import example_datum, json_view
 from flux.serde.subjects import POLICY_FILE, SchemaFormat, SchemaHistory, SubjectHistory
 
 __all__ = ["avro_type_text", "render_contracts_markdown"]
+
+LOG = logging.getLogger(__name__)
 
 _HEADER: Final = f"""\
 # Contracts: every topic's schema

@@ -7,6 +7,7 @@ the single byte ``0``, exactly as confluent-kafka writes it.
 
 from __future__ import annotations
 
+import logging
 import struct
 from collections.abc import Sequence
 from typing import Final
@@ -22,6 +23,8 @@ __all__ = [
     "pack_header",
     "read_header",
 ]
+
+LOG = logging.getLogger(__name__)
 
 MAGIC_BYTE: Final = 0
 HEADER: Final = struct.Struct(">bI")
