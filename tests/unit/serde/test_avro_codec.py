@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from decimal import Decimal
@@ -112,15 +113,13 @@ def test_record_of_another_topic_with_the_same_id_is_a_serde_error() -> None:
 
 def test_value_outside_the_schema_raises_on_encode() -> None:
     coins = avro_sample(TopCoinsUpdated)
-    bad_coin = type(coins.coins[0])(**{**{f: getattr(coins.coins[0], f) for f in coins.coins[0].__slots__}})
-    too_precise = type(coins)(
-        **{f: getattr(coins, f) for f in coins.__slots__ if f != "coins"},
-        coins=[
-            type(bad_coin)(
-                **{f: getattr(bad_coin, f) for f in bad_coin.__slots__ if f != "market_cap"},
-                market_cap=Decimal("1.001"),
-            )
-        ],
-    )
+    too_precise = dataclasses.replace(coins.coins[0], market_cap=Decimal("1.001"))  # scale is 2
     with pytest.raises(SchemaMismatch, match="TopCoinsUpdated"):
-        AvroCodec(TopCoinsUpdated, 1).encode(too_precise)
+        AvroCodec(TopCoinsUpdated, 1).encode(dataclasses.replace(coins, coins=[too_precise]))
+
+
+def test_generated_instances_stay_frozen() -> None:
+    news = avro_sample(RefreshNews)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        news.limit = 3
+    assert dataclasses.replace(news, limit=3).limit == 3
