@@ -50,6 +50,8 @@ def _load_json(text: str, what: str) -> Any:
         return json.loads(text)
     except (json.JSONDecodeError, TypeError) as exc:
         raise InvalidSchemaError(f"Invalid Avro schema {what}: not JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidSchemaError(f"Invalid Avro schema {what}: nested too deeply") from None
 
 
 def _make(json_data: Any, names: avro.name.Names) -> avro.schema.Schema:
@@ -118,6 +120,7 @@ def parse_avro(text: str, references: Mapping[str, str] | None = None) -> Parsed
         raise InvalidSchemaError(f"Invalid Avro schema: {exc}") from None
     except RecursionError:
         raise InvalidSchemaError("Invalid Avro schema: nested too deeply") from None
+    _check_defaults(schema, "", 0)
     try:
         pcf = schema.canonical_form
         identity_json = _strip_doc(schema.to_json(avro.name.Names()))
@@ -125,6 +128,72 @@ def parse_avro(text: str, references: Mapping[str, str] | None = None) -> Parsed
         raise InvalidSchemaError(f"Invalid Avro schema: {exc}") from None
     identity = json.dumps(identity_json, sort_keys=True, separators=(",", ":"))
     return ParsedAvro(schema=schema, parsing_canonical_form=pcf, identity=identity)
+
+
+_INTS: Final = {"int": 2**31, "long": 2**63}
+MAX_DEPTH: Final = 64
+
+
+def _default_fits(schema: avro.schema.Schema, value: Any, depth: int) -> bool:
+    """True when ``value`` (JSON) is a valid default for ``schema`` (the Avro specification's encoding)."""
+    if depth > MAX_DEPTH:
+        return True
+    kind = schema.type
+    if kind == "null":
+        return value is None
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind in _INTS:
+        limit = _INTS[kind]
+        return isinstance(value, int) and not isinstance(value, bool) and -limit <= value < limit
+    if kind in ("float", "double"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in ("string", "bytes"):
+        return isinstance(value, str)
+    if isinstance(schema, avro.schema.FixedSchema):
+        return isinstance(value, str) and len(value) == schema.size
+    if isinstance(schema, avro.schema.EnumSchema):
+        return isinstance(value, str) and value in schema.symbols
+    if isinstance(schema, avro.schema.ArraySchema):
+        return isinstance(value, list) and all(_default_fits(schema.items, v, depth + 1) for v in value)
+    if isinstance(schema, avro.schema.MapSchema):
+        return isinstance(value, dict) and all(
+            _default_fits(schema.values, v, depth + 1) for v in value.values()
+        )
+    if isinstance(schema, avro.schema.UnionSchema):
+        return bool(schema.schemas) and _default_fits(schema.schemas[0], value, depth + 1)
+    if isinstance(schema, avro.schema.RecordSchema):
+        if not isinstance(value, dict):
+            return False
+        return all(
+            _default_fits(f.type, value[f.name], depth + 1) if f.name in value else f.has_default
+            for f in schema.fields
+        )
+    return True
+
+
+def _check_defaults(schema: avro.schema.Schema, path: str, depth: int, seen: set[int] | None = None) -> None:
+    """Raise :class:`InvalidSchemaError` naming the first field whose default does not fit its type."""
+    seen = set() if seen is None else seen
+    if depth > MAX_DEPTH or id(schema) in seen:
+        return
+    seen.add(id(schema))
+    if isinstance(schema, avro.schema.RecordSchema):
+        for field in schema.fields:
+            where = f"{path}.{field.name}" if path else f"{schema.fullname}.{field.name}"
+            if field.has_default and not _default_fits(field.type, field.default, 0):
+                raise InvalidSchemaError(
+                    f"Invalid Avro schema: default value {json.dumps(field.default)} of field '{where}' "
+                    f"does not match its type"
+                )
+            _check_defaults(field.type, where, depth + 1, seen)
+    elif isinstance(schema, avro.schema.ArraySchema):
+        _check_defaults(schema.items, path, depth + 1, seen)
+    elif isinstance(schema, avro.schema.MapSchema):
+        _check_defaults(schema.values, path, depth + 1, seen)
+    elif isinstance(schema, avro.schema.UnionSchema):
+        for branch in schema.schemas:
+            _check_defaults(branch, path, depth + 1, seen)
 
 
 def avro_compatibility_messages(reader: ParsedAvro, writer: ParsedAvro, *, direction: str) -> list[str]:

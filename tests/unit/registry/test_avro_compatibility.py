@@ -179,3 +179,39 @@ def test_invalid_schemas_raise(text: str) -> None:
 def test_unknown_schema_type_raises() -> None:
     with pytest.raises(InvalidSchemaError):
         parse_schema("XML", V_A)
+
+
+@pytest.mark.parametrize(
+    ("field_type", "default"),
+    [
+        ("int", "x"),
+        (["null", "int"], 1),
+        ("long", 2**70),
+        ({"type": "enum", "name": "E", "symbols": ["A"]}, "B"),
+        ({"type": "fixed", "name": "F", "size": 2}, "abc"),
+        ({"type": "array", "items": "int"}, ["a"]),
+        ("boolean", 0),
+    ],
+)
+def test_defaults_must_fit_their_type(field_type: object, default: object) -> None:
+    with pytest.raises(InvalidSchemaError, match="default value"):
+        parse_schema("AVRO", record({"name": "a", "type": field_type, "default": default}))
+
+
+@pytest.mark.parametrize(
+    ("field_type", "default"),
+    [
+        (["null", "int"], None),
+        (["int", "null"], 3),
+        ("bytes", "\u00ff"),
+        ("double", 1),
+        ({"type": "map", "values": "long"}, {"k": 1}),
+    ],
+)
+def test_valid_defaults_are_accepted(field_type: object, default: object) -> None:
+    parse_schema("AVRO", record({"name": "a", "type": field_type, "default": default}))
+
+
+def test_deeply_nested_text_is_invalid_not_a_crash() -> None:
+    with pytest.raises(InvalidSchemaError, match="nested too deeply"):
+        parse_schema("AVRO", "[" * 5000 + "]" * 5000)
