@@ -42,7 +42,7 @@ class AvroCodec(Generic[C]):
         schema_id: the registry id of ``contract.SCHEMA_TEXT`` under ``contract.SUBJECT``.
     """
 
-    __slots__ = ("_from_dict", "_header", "_plans", "_schema", "contract", "schema_id")
+    __slots__ = ("_fast", "_from_dict", "_header", "_plans", "_schema", "contract", "schema_id")
 
     def __init__(self, contract: type[C], schema_id: int) -> None:
         self.contract = contract
@@ -51,6 +51,8 @@ class AvroCodec(Generic[C]):
         self._header = pack_header(schema_id)
         self._from_dict: Callable[[Any], C] = contract.from_dict
         self._plans: dict[int, _Plan] = {schema_id: (self._schema, None)}
+        # Readable writers keyed by their whole 5-byte header: the hot path's only lookup.
+        self._fast: dict[bytes, tuple[Schema, Schema | None]] = {self._header: (self._schema, None)}
 
     def knows(self, schema_id: int) -> bool:
         """True when records with ``schema_id`` can be decoded (or rejected) without the registry."""
@@ -70,7 +72,7 @@ class AvroCodec(Generic[C]):
             self._plans[schema_id] = f"schema id {schema_id} is not valid JSON: {exc}"
             return
         if writer_json == json.loads(self.contract.SCHEMA_TEXT):
-            self._plans[schema_id] = (self._schema, None)
+            self._plans[schema_id] = self._fast[pack_header(schema_id)] = (self._schema, None)
             return
         try:
             problems = check_compatibility("AVRO", self.contract.SCHEMA_TEXT, [text], "BACKWARD")
@@ -81,7 +83,10 @@ class AvroCodec(Generic[C]):
             LOG.warning("%s", reason)
             self._plans[schema_id] = reason
             return
-        self._plans[schema_id] = (parse_schema(writer_json), self._schema)
+        self._plans[schema_id] = self._fast[pack_header(schema_id)] = (
+            parse_schema(writer_json),
+            self._schema,
+        )
         LOG.info("schema id %d will be resolved to %s", schema_id, self.contract.__name__)
 
     def to_datum(self, obj: C) -> dict[str, Any]:
@@ -140,13 +145,14 @@ class AvroCodec(Generic[C]):
         Raises:
             SerdeError: ``BadMagicByte``, ``UnknownSchemaId``, ``TruncatedRecord`` or ``SchemaMismatch``.
         """
-        # The hot path: the same steps as _read, inlined (one Python frame less per record).
+        # The hot path: _read's steps inlined, one dict lookup for magic byte + schema id together.
+        # Anything unusual (short record, bad magic, unknown or unreadable writer, bad body) takes
+        # the slow path, which raises the precise error.
         try:
-            magic, schema_id = HEADER.unpack_from(data)
-            plan = self._plans[schema_id]
-        except (struct.error, KeyError):
-            return self._from_datum(self._read(data))  # raises the precise error
-        if magic != MAGIC_BYTE or isinstance(plan, str):
+            plan = self._fast.get(data[:HEADER_SIZE])
+        except TypeError:  # a bytearray or memoryview: its slice is unhashable
+            plan = None
+        if plan is None:
             return self._from_datum(self._read(data))
         stream = BytesIO(data)
         stream.seek(HEADER_SIZE)

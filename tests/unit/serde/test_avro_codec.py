@@ -123,3 +123,11 @@ def test_generated_instances_stay_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         news.limit = 3
     assert dataclasses.replace(news, limit=3).limit == 3
+
+
+def test_bytearray_and_memoryview_input_decode_too() -> None:
+    codec = AvroCodec(RefreshNews, 4)
+    obj = avro_sample(RefreshNews)
+    data = codec.encode(obj)
+    assert codec.decode(bytearray(data)) == obj  # type: ignore[arg-type]
+    assert codec.decode(memoryview(data)) == obj  # type: ignore[arg-type]
