@@ -187,3 +187,23 @@ def test_protobuf_serializer_round_trip_with_references(
     fetched = fresh.get_schema(latest.schema_id, fmt="serialized")
     assert fetched.schema_type == "PROTOBUF"
     assert fetched.references[0] == SchemaReference(f"{package}/money.proto", f"{package}/money.proto", 1)
+
+
+async def test_async_client_and_serializer(registry_url: str, subject: str) -> None:
+    from confluent_kafka.schema_registry import AsyncSchemaRegistryClient
+    from confluent_kafka.schema_registry._async.avro import AsyncAvroDeserializer, AsyncAvroSerializer
+
+    client = AsyncSchemaRegistryClient({"url": registry_url})
+    schema_str = reading_schema("flux.interop.async_" + subject.replace("-", "_"))
+    schema_id = await client.register_schema(subject, Schema(schema_str, "AVRO"))
+    assert (await client.get_latest_version(subject)).schema_id == schema_id
+    serializer = await AsyncAvroSerializer(
+        client, schema_str, conf={"auto.register.schemas": False, "use.latest.version": True}
+    )
+    deserializer = await AsyncAvroDeserializer(client)
+    topic = subject.removesuffix("-value")
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    value = {"city": "Pune", "celsius": 24.0, "note": "clear"}
+    payload = await serializer(value, ctx)
+    assert int.from_bytes(payload[1:5], "big") == schema_id
+    assert await deserializer(payload, ctx) == value
