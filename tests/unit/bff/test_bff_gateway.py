@@ -14,7 +14,7 @@ from flux.bff.commands import CommandKind
 from flux.bff.config import BffSettings
 from flux.bff.snapshot import Snapshot, Stream, now_ms
 
-from .conftest import Recorder, RunningBff, start_bff
+from tests.unit.bff.bff_unit_harness import Recorder, RunningBff, start_bff
 
 Connect = Callable[..., Awaitable[Recorder]]
 
