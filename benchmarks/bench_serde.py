@@ -1,7 +1,7 @@
 """Serde benchmark: Flux codecs vs confluent-kafka's serializers vs raw fastavro, same data, same run.
 
 Typed encode (object → wire bytes) and typed decode (wire bytes → object) of a small, ticker-sized
-record (``FetchWeather``, ~140 bytes) and a news-sized record (``NewsUpdated`` with 20 articles, ~6 KB):
+record (``FetchWeather``, 120 bytes) and a news-sized record (``NewsUpdated`` with 20 articles, ~8 KB):
 
 - flux: ``AvroCodec.encode``/``decode`` (the hot path behind ``Serde``/``AsyncSerde``), plus
   ``AsyncSerde.decode`` to show the cost of the async facade;

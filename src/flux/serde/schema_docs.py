@@ -38,6 +38,25 @@ a schema. Compatibility levels come from `{POLICY_FILE}`; `make check-schemas` e
 
 Example payloads show the JSON view of a value (UUIDs, times and decimals as strings).
 
+Using a contract (fields are keyword-only; optional ones default to `null`, arrays to empty):
+
+```python
+from flux.contracts import WeatherUpdated, WeatherObservation, WeatherStatus
+from flux.serde import AsyncSerde, SerdeError
+
+serde = AsyncSerde.from_settings()          # registry at FLUX_REGISTRY_URL; ids cached per class
+payload = await serde.encode(WeatherUpdated(event_id=..., produced_at=..., source="weather-service",
+                                            snapshot_hash=..., city_key="delhi",
+                                            status=WeatherStatus.SUCCESS, data=WeatherObservation(...)))
+try:
+    event = await serde.decode(WeatherUpdated, payload)   # any registered version → today's class
+except SerdeError:
+    ...                                                    # dead-letter the record
+```
+
+Times are aware `datetime`s (timestamp-millis, UTC), ids are `UUID`s and Avro decimals are `Decimal`s
+that must fit the field's scale (quantize before building the object).
+
 """
 
 
