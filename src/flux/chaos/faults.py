@@ -1,0 +1,179 @@
+"""The faults, each injected by its real mechanism and lifted the same way.
+
+* ``kafka-kill``, ``registry-kill``, ``<service>-kill``: SIGKILL to the process
+  group, a pause, then a normal start of the same component;
+* ``valkey-outage``: Valkey SIGKILLed, restarted (empty) after the outage;
+* ``bff-pause``: SIGSTOP to the BFF for a while (consumer lag builds), then SIGCONT;
+* ``upstream-slow`` / ``upstream-5xx`` / ``upstream-429``: the fake upstreams'
+  fault control API;
+* ``poison``: four kinds of undecodable bytes into every consumed topic;
+* ``flood``: one client far above every limit, in its own process.
+
+Each injector sets ``window.lifted_at`` when the real mechanism has undone the fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flux.chaos.observations import FaultWindow, now_ms
+from flux.chaos.platform import ChaosPlatform
+from flux.chaos.poison import PoisonRecord, write_poison
+from flux.chaos.profiles import ChaosProfile
+
+__all__ = ["Fault", "FaultContext", "full_plan", "light_plan"]
+
+DOMAIN_SERVICES = ("weather-service", "crypto-service", "news-service", "stock-service")
+FLOOD_RATE = 200.0
+
+
+@dataclass(slots=True)
+class FaultContext:
+    """What injectors act on and where they leave what they did."""
+
+    platform: ChaosPlatform
+    profile: ChaosProfile
+    run_id: str
+    work_dir: Path
+    poison: list[PoisonRecord] = field(default_factory=list)
+    flood: dict[str, Any] | None = None
+
+
+Injector = Callable[[FaultContext, FaultWindow], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    name: str
+    kind: str
+    inject: Injector
+    holds_down: tuple[str, ...] = ()
+
+
+def _kill_and_restart(component: str, down_s: Callable[[ChaosProfile], float]) -> Injector:
+    async def inject(ctx: FaultContext, window: FaultWindow) -> None:
+        window.detail["pid"] = ctx.platform.components[component].process.pid()
+        await ctx.platform.kill(component)
+        await asyncio.sleep(down_s(ctx.profile))
+        await ctx.platform.restart(component)
+        window.lifted_at = now_ms()
+
+    return inject
+
+
+async def _bff_pause(ctx: FaultContext, window: FaultWindow) -> None:
+    bff = ctx.platform.components["bff"]
+    bff.process.send(signal.SIGSTOP)
+    try:
+        await asyncio.sleep(ctx.profile.bff_pause_s)
+    finally:
+        bff.process.send(signal.SIGCONT)
+    window.lifted_at = now_ms()
+
+
+def _upstream(mode: str, **options: Any) -> Injector:
+    async def inject(ctx: FaultContext, window: FaultWindow) -> None:
+        length = ctx.profile.upstream_fault_s
+        body = {"mode": mode, "target": "all", "duration_s": length + 30, **options}
+        window.detail["fault"] = body
+        await ctx.platform.upstream_fault(body)
+        try:
+            await asyncio.sleep(length)
+        finally:
+            await ctx.platform.upstream_fault(None)
+        window.lifted_at = now_ms()
+
+    return inject
+
+
+async def _poison(ctx: FaultContext, window: FaultWindow) -> None:
+    assert ctx.platform.running is not None
+    tag = f"{ctx.run_id}-{len(ctx.poison)}"
+    written = await asyncio.to_thread(write_poison, ctx.platform.running.settings, tag)
+    ctx.poison.extend(written)
+    window.detail["records"] = len(written)
+    window.lifted_at = now_ms()
+
+
+async def _flood(ctx: FaultContext, window: FaultWindow) -> None:
+    """Measure a calm baseline as long as the flood, then flood from a separate process."""
+    baseline_from = now_ms()
+    await asyncio.sleep(ctx.profile.flood_s)
+    baseline_to = now_ms()
+    window.started_at = baseline_to
+    out = ctx.work_dir / f"flood-{int(baseline_to)}.json"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "flux.chaos.flood",
+        "--url",
+        ctx.platform.bff_url,
+        "--seconds",
+        str(ctx.profile.flood_s),
+        "--rate",
+        str(FLOOD_RATE),
+        "--out",
+        str(out),
+    )
+    code = await process.wait()
+    window.lifted_at = now_ms()
+    result: dict[str, Any] = json.loads(out.read_text()) if code == 0 and out.exists() else {"exit": code}
+    ctx.flood = {
+        "baseline_from": baseline_from,
+        "baseline_to": baseline_to,
+        "from": float(result.get("started_at", baseline_to)),
+        "to": float(result.get("ended_at", window.lifted_at)),
+        "result": result,
+    }
+    window.detail["flooder"] = result
+
+
+def full_plan() -> list[Fault]:
+    """Every fault, one after another (process kills first, so memory has time to settle afterwards)."""
+    plan = [
+        Fault(
+            "kafka-kill", "sigkill+restart", _kill_and_restart("kafka", lambda p: p.kafka_down_s), ("kafka",)
+        ),
+        Fault(
+            "registry-kill",
+            "sigkill+restart",
+            _kill_and_restart("registry", lambda p: p.registry_down_s),
+            ("registry",),
+        ),
+    ]
+    plan += [
+        Fault(f"{name}-kill", "sigkill+restart", _kill_and_restart(name, lambda p: p.service_down_s), (name,))
+        for name in DOMAIN_SERVICES
+    ]
+    plan += [
+        Fault(
+            "valkey-outage",
+            "sigkill+restart",
+            _kill_and_restart("valkey", lambda p: p.valkey_down_s),
+            ("valkey",),
+        ),
+        Fault("bff-pause", "sigstop/sigcont", _bff_pause),
+        Fault("upstream-slow", "upstream fault", _upstream("slow", delay_s=3.0)),
+        Fault("upstream-5xx", "upstream fault", _upstream("5xx", status=503)),
+        Fault("upstream-429", "upstream fault", _upstream("429", retry_after_s=1.0)),
+        Fault("poison", "poison", _poison),
+        Fault("flood", "flood", _flood),
+    ]
+    return plan
+
+
+def light_plan() -> list[Fault]:
+    """Faults that restart nothing, repeated during the soak's long tail."""
+    return [
+        Fault("bff-pause", "sigstop/sigcont", _bff_pause),
+        Fault("upstream-429", "upstream fault", _upstream("429", retry_after_s=1.0)),
+        Fault("poison", "poison", _poison),
+        Fault("upstream-5xx", "upstream fault", _upstream("5xx", status=503)),
+    ]

@@ -1,0 +1,121 @@
+"""What Kafka says happened: the commands the BFF produced, the events the services answered with,
+and what reached the dead-letter topics — decoded from the raw records read after a run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from flux.catalogue import load_catalogue
+from flux.chaos.kafka_log import RawRecord, read_topics
+from flux.chaos.poison import POISON_HEADER, PoisonRecord, consumed_topics
+from flux.contracts import (
+    FetchWeather,
+    NewsUpdated,
+    RefreshNews,
+    RefreshTopCoins,
+    RefreshTopMovers,
+    RefreshTopPerformers,
+    TopCoinsUpdated,
+    TopMoversUpdated,
+    TopPerformersUpdated,
+    WeatherUpdated,
+)
+from flux.contracts.keys import GLOBAL_KEY, city_key
+from flux.serde import SerdeError
+from flux.serde.sync_serde import Serde
+from flux.settings import Settings
+
+__all__ = ["ANSWERS", "CommandRecord", "EventRecord", "Ledger", "read_ledger"]
+
+# Client stream → (command that asks for it, event that answers it).
+ANSWERS: Final[dict[str, tuple[type, type]]] = {
+    "weather": (FetchWeather, WeatherUpdated),
+    "crypto:topcoins": (RefreshTopCoins, TopCoinsUpdated),
+    "crypto:movers": (RefreshTopMovers, TopMoversUpdated),
+    "news": (RefreshNews, NewsUpdated),
+    "stocks": (RefreshTopPerformers, TopPerformersUpdated),
+}
+
+
+def _ms(moment: datetime) -> int:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRecord:
+    stream: str
+    user_id: str
+    key: str
+    issued_at: int
+    command_id: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    stream: str
+    key: str
+    produced_at: int
+    snapshot_hash: str
+    correlation_id: str | None
+
+
+@dataclass(slots=True)
+class Ledger:
+    """Decoded commands and events plus the dead-letter topics' raw records."""
+
+    commands: list[CommandRecord] = field(default_factory=list)
+    events_by_command: dict[str, list[EventRecord]] = field(default_factory=lambda: defaultdict(list))
+    events: int = 0
+    dead_letters: dict[str, list[RawRecord]] = field(default_factory=dict)
+    undecodable: list[str] = field(default_factory=list)
+
+
+def _command(stream: str, record: RawRecord, command: Any) -> CommandRecord:
+    if isinstance(command, FetchWeather):
+        user, key = str(command.user_id), city_key(command.data.city)
+    else:
+        user, key = str(command.requested_by), GLOBAL_KEY
+    return CommandRecord(stream, user, key, _ms(command.issued_at), str(command.command_id), record.offset)
+
+
+def _event(stream: str, event: Any) -> EventRecord:
+    key = event.city_key if isinstance(event, WeatherUpdated) else GLOBAL_KEY
+    correlation = str(event.correlation_id) if event.correlation_id is not None else None
+    return EventRecord(stream, key, _ms(event.produced_at), event.snapshot_hash, correlation)
+
+
+def read_ledger(settings: Settings, poison: list[PoisonRecord]) -> Ledger:
+    """Read and decode every command, event and dead letter of the run."""
+    catalogue = load_catalogue()
+    serde = Serde.from_settings(settings)
+    roles: dict[str, tuple[str, type, bool]] = {}
+    for stream, (command_class, event_class) in ANSWERS.items():
+        roles[command_class.TOPIC] = (stream, command_class, True)  # type: ignore[attr-defined]
+        roles[event_class.TOPIC] = (stream, event_class, False)  # type: ignore[attr-defined]
+    dead_letter_topics = [catalogue.dead_letter_for(t) for t in consumed_topics()]
+    raw = read_topics(settings, [*roles, *dead_letter_topics])
+    poisoned = {(p.topic, p.partition, p.offset) for p in poison}
+    ledger = Ledger(dead_letters={t: raw[t] for t in dead_letter_topics})
+    for topic, (stream, contract, is_command) in roles.items():
+        for record in raw[topic]:
+            if (record.topic, record.partition, record.offset) in poisoned or POISON_HEADER in record.headers:
+                continue
+            try:
+                decoded: Any = serde.decode(contract, record.value)
+            except SerdeError as exc:
+                ledger.undecodable.append(f"{topic}@{record.partition}:{record.offset}: {exc}")
+                continue
+            if is_command:
+                ledger.commands.append(_command(stream, record, decoded))
+            else:
+                ledger.events += 1
+                event = _event(stream, decoded)
+                if event.correlation_id is not None:
+                    ledger.events_by_command[event.correlation_id].append(event)
+    return ledger

@@ -1,0 +1,130 @@
+"""The three run lengths of ``flux chaos``: ``quick`` (CI, < 5 min), ``full`` (every fault, longer) and ``soak``.
+
+Example:
+    >>> PROFILES["quick"].users
+    10
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = ["CITIES", "PROFILES", "ChaosProfile", "City"]
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    name: str
+    lat: float
+    lon: float
+
+
+CITIES: Final = (
+    City("Paris", 48.8566, 2.3522),
+    City("Tokyo", 35.6762, 139.6503),
+    City("New York", 40.7128, -74.006),
+    City("São Paulo", -23.5505, -46.6333),
+    City("Nairobi", -1.2921, 36.8219),
+    City("Reykjavík", 64.1466, -21.9426),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChaosProfile:
+    """How long and how hard a run is.
+
+    Attributes:
+        name: Profile name.
+        users: Simulated Socket.IO users.
+        action_every_s: Mean seconds between one user's actions (refresh, location update).
+        warmup_s: Load before the first fault (the memory baseline is taken after it).
+        settle_s: Load after a fault is lifted before the next one starts.
+        kafka_down_s: How long the broker stays dead.
+        registry_down_s: How long the registry stays dead.
+        valkey_down_s: How long Valkey stays dead.
+        service_down_s: How long each killed domain service stays dead.
+        bff_pause_s: How long the BFF stays SIGSTOPped.
+        upstream_fault_s: Length of each upstream fault (slow, 5xx, 429).
+        flood_s: Length of the flood (and of the baseline window measured just before it).
+        steady_s: Extra load after the last fault (the soak's long tail, with periodic light faults).
+        drain_s: Quiet time at the end so every accepted command can arrive.
+        recovery_bound_s: A command accepted during a fault must reach its clients within this long
+            after the fault is lifted.
+        memory_span_s: The memory check needs at least this long between baseline and final sample.
+    """
+
+    name: str
+    users: int
+    action_every_s: float
+    warmup_s: float
+    settle_s: float
+    kafka_down_s: float
+    registry_down_s: float
+    valkey_down_s: float
+    service_down_s: float
+    bff_pause_s: float
+    upstream_fault_s: float
+    flood_s: float
+    steady_s: float
+    drain_s: float
+    recovery_bound_s: float
+    memory_span_s: float
+
+
+PROFILES: Final[dict[str, ChaosProfile]] = {
+    "quick": ChaosProfile(
+        name="quick",
+        users=10,
+        action_every_s=3.0,
+        warmup_s=8.0,
+        settle_s=5.0,
+        kafka_down_s=3.0,
+        registry_down_s=3.0,
+        valkey_down_s=6.0,
+        service_down_s=1.0,
+        bff_pause_s=4.0,
+        upstream_fault_s=6.0,
+        flood_s=8.0,
+        steady_s=0.0,
+        drain_s=8.0,
+        recovery_bound_s=60.0,
+        memory_span_s=600.0,
+    ),
+    "full": ChaosProfile(
+        name="full",
+        users=24,
+        action_every_s=3.0,
+        warmup_s=30.0,
+        settle_s=15.0,
+        kafka_down_s=10.0,
+        registry_down_s=15.0,
+        valkey_down_s=30.0,
+        service_down_s=3.0,
+        bff_pause_s=10.0,
+        upstream_fault_s=20.0,
+        flood_s=20.0,
+        steady_s=60.0,
+        drain_s=15.0,
+        recovery_bound_s=60.0,
+        memory_span_s=240.0,
+    ),
+    "soak": ChaosProfile(
+        name="soak",
+        users=24,
+        action_every_s=3.0,
+        warmup_s=60.0,
+        settle_s=20.0,
+        kafka_down_s=10.0,
+        registry_down_s=15.0,
+        valkey_down_s=30.0,
+        service_down_s=3.0,
+        bff_pause_s=10.0,
+        upstream_fault_s=20.0,
+        flood_s=20.0,
+        steady_s=1200.0,
+        drain_s=15.0,
+        recovery_bound_s=60.0,
+        memory_span_s=900.0,
+    ),
+}
