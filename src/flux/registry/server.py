@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -49,6 +50,17 @@ class ServerOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
+async def _index_identities(log: KafkaRecordLog, state: RegistryState) -> None:
+    """After the replay, compute schema identities in small steps so registrations stay fast."""
+    await log.wait_ready()
+    started = time.perf_counter()
+    more = True
+    while more:
+        more = state.index_pending(20)
+        await asyncio.sleep(0)  # let requests in between steps
+    LOG.info("schema identities indexed", extra={"seconds": round(time.perf_counter() - started, 3)})
+
+
 async def serve(options: ServerOptions, settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Serve until ``stop`` is set (or SIGINT/SIGTERM). The HTTP port opens at once; ``/health``
     answers 200 only after the log is replayed."""
@@ -84,9 +96,11 @@ async def serve(options: ServerOptions, settings: Settings, stop: asyncio.Event 
             "role": "follower" if options.follower else "primary",
         },
     )
+    warm_up = asyncio.create_task(_index_identities(log, state))
     try:
         await stop.wait()
     finally:
         LOG.info("registry stopping")
+        warm_up.cancel()
         await runner.cleanup()
         await log.close()

@@ -44,6 +44,7 @@ class RegistryState:
     _by_identity: dict[SchemaKey, int] | None = None
     _identity_of: dict[int, SchemaKey] = field(default_factory=dict)
     _parsed: dict[int, ParsedSchema] = field(default_factory=dict)
+    _unindexed: set[int] = field(default_factory=set)
 
     # ------------------------------------------------------------------ applying records
     def apply(self, record: LogRecord) -> None:
@@ -82,6 +83,7 @@ class RegistryState:
         if schema.schema_id not in self.schemas:
             self.schemas[schema.schema_id] = schema
             self._by_text.setdefault(self._text_key(schema), schema.schema_id)
+            self._unindexed.add(schema.schema_id)
         self._users.setdefault(schema.schema_id, set()).add((record.subject, record.version))
         versions[record.version] = SubjectVersion(
             record.subject, record.version, schema.schema_id, record.deleted
@@ -95,6 +97,7 @@ class RegistryState:
         if users:
             return
         del self._users[schema_id]
+        self._unindexed.discard(schema_id)
         schema = self.schemas.pop(schema_id, None)
         self._parsed.pop(schema_id, None)
         if schema is not None and self._by_text.get(self._text_key(schema)) == schema_id:
@@ -156,6 +159,24 @@ class RegistryState:
             self._identity_of[schema_id] = key
         return key
 
+    def index_pending(self, budget: int) -> bool:
+        """Compute the identity of up to ``budget`` schemas not indexed yet; True while some remain.
+
+        Identities need parsing (Protobuf: compiling), so the server calls this in small steps in
+        the background after the replay instead of on the first registration.
+        """
+        if self._by_identity is None:
+            self._by_identity = {}
+        index = self._by_identity
+        for _ in range(budget):
+            if not self._unindexed:
+                return False
+            schema_id = self._unindexed.pop()
+            key = self._identity_key(schema_id)
+            if key is not None and (key not in index or index[key] > schema_id):
+                index[key] = schema_id  # the oldest id wins when imports made duplicates
+        return bool(self._unindexed)
+
     def find_schema_id(
         self, schema_type: SchemaType, text: str, references: tuple[Reference, ...], identity: str
     ) -> int | None:
@@ -163,18 +184,9 @@ class RegistryState:
         exact = self._by_text.get((schema_type, text, references))
         if exact is not None:
             return exact
-        if self._by_identity is None:
-            self._by_identity = {}
-            for schema_id in sorted(self.schemas):
-                key = self._identity_key(schema_id)
-                if key is not None:
-                    self._by_identity.setdefault(key, schema_id)
-        else:
-            for schema_id in self.schemas:
-                if schema_id not in self._identity_of:
-                    key = self._identity_key(schema_id)
-                    if key is not None:
-                        self._by_identity.setdefault(key, schema_id)
+        while self.index_pending(1_000):
+            pass
+        assert self._by_identity is not None
         return self._by_identity.get((schema_type, identity, references))
 
     def identity_of(self, schema_id: int) -> str | None:
