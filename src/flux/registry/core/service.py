@@ -381,8 +381,8 @@ class RegistryService:
                     )
             version = self._choose_version(subject, request)
             stored = StoredSchema(schema_id, request.schema_type, request.text, request.references)
-            self.state.remember_parsed(schema_id, parsed)
             await self.log.append([SchemaRecord(subject, version, stored)])
+            self.state.remember_parsed(schema_id, parsed)
             LOG.info(
                 "registered schema", extra={"subject": subject, "version": version, "schema_id": schema_id}
             )
