@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 from google.protobuf import descriptor_pb2, descriptor_pool, text_format
 from google.protobuf.message import DecodeError
@@ -117,14 +117,13 @@ def _decode_descriptor(text: str) -> descriptor_pb2.FileDescriptorProto | None:
 
 
 @contextmanager
-def _captured_stderr() -> Iterator[Path]:
+def _captured_stderr() -> Iterator[IO[bytes]]:
     """Send file descriptor 2 to a temporary file (protoc writes its errors there)."""
     with tempfile.TemporaryFile(mode="w+b") as sink:
         saved = os.dup(2)
         os.dup2(sink.fileno(), 2)
-        path = Path(f"/proc/self/fd/{sink.fileno()}")
         try:
-            yield path
+            yield sink
         finally:
             os.dup2(saved, 2)
             os.close(saved)
@@ -167,9 +166,10 @@ def _compile_text(
             given_path.write_bytes(given.SerializeToString())
             args.append(f"--descriptor_set_in={given_path}")
         args.append(MAIN_FILE)
-        with _PROTOC_LOCK, _captured_stderr() as err_path:
+        with _PROTOC_LOCK, _captured_stderr() as sink:
             status = protoc.main(args)
-            errors = err_path.read_text(encoding="utf-8", errors="replace")
+            sink.seek(0)
+            errors = sink.read().decode("utf-8", errors="replace")
         if status != 0 or not out.exists():
             detail = errors.replace(str(root) + "/", "").strip() or "protoc failed"
             raise InvalidSchemaError(f"Invalid Protobuf schema: {detail}")

@@ -177,3 +177,8 @@ def test_imports_from_references_and_well_known_types() -> None:
 def test_invalid_protobuf_raises_with_protoc_message(text: str) -> None:
     with pytest.raises(InvalidSchemaError, match="Invalid"):
         parse_schema("PROTOBUF", text)
+
+
+def test_protoc_error_names_the_problem() -> None:
+    with pytest.raises(InvalidSchemaError, match=r"1:\d+: .*already used"):
+        parse_schema("PROTOBUF", 'syntax = "proto3"; message M { int32 a = 1; int32 b = 1; }')
