@@ -12,14 +12,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flux.catalogue import TopicKind, load_catalogue
 from flux.observability.logging import configure_logging
 from flux.settings import get_settings
 
 __all__ = ["USERS_ENV", "register", "registry_topic"]
 
 USERS_ENV = "FLUX_REGISTRY_USERS"
-REGISTRY_DOMAIN = "registry"
 
 
 def register(subparsers: Any) -> None:
@@ -50,11 +48,13 @@ def register(subparsers: Any) -> None:
 
 
 def registry_topic() -> str:
-    """The catalogue's registry topic: the internal topic of the ``registry`` domain."""
-    found = [t.name for t in load_catalogue().of_kind(TopicKind.INTERNAL) if t.domain == REGISTRY_DOMAIN]
-    if len(found) != 1:
-        raise SystemExit(f"schemas/topics.yaml must declare exactly one internal registry topic, found {found}")
-    return found[0]
+    """The catalogue's registry topic name."""
+    from flux.registry.storage.topic import registry_topic_spec  # noqa: PLC0415 - keep `flux --help` fast
+
+    try:
+        return registry_topic_spec().name
+    except LookupError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from flux.registry.api.auth import UserTable
 from flux.registry.core.service import RegistryService
 from flux.registry.core.state import RegistryState
 from flux.registry.storage.kafka_log import KafkaRecordLog
+from flux.registry.storage.topic import registry_topic_spec
 from flux.settings import Settings
 
 __all__ = ["ServerOptions", "serve"]
@@ -70,7 +71,8 @@ async def serve(options: ServerOptions, settings: Settings, stop: asyncio.Event 
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     state = RegistryState()
-    log = KafkaRecordLog(settings, options.topic, state.apply)
+    create = None if options.follower else registry_topic_spec(options.topic)
+    log = KafkaRecordLog(settings, options.topic, state.apply, create_topic=create)
     service = RegistryService(state, log)
     app = build_app(
         service,

@@ -185,3 +185,20 @@ def test_follower_with_dead_primary_answers_50003(start_registry: Start) -> None
         refused = f.delete("/subjects/x-value")
         assert refused.status_code == 500
         assert refused.json()["error_code"] == 50003
+
+
+def test_primary_creates_its_missing_topic_compacted(start_registry: Start, stack: Any) -> None:
+    from confluent_kafka.admin import AdminClient, ConfigResource
+
+    from flux.kafka.config import admin_config
+
+    topic = f"_schemas-created-{time.monotonic_ns()}"
+    process = start_registry(topic=topic)
+    with client(process) as api:
+        assert api.post("/subjects/n-value/versions", json={"schema": avro("N")}).json() == {"id": 1}
+    admin = AdminClient(admin_config(stack.settings))
+    metadata = admin.list_topics(topic, timeout=10)
+    assert len(metadata.topics[topic].partitions) == 1
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    config = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert config["cleanup.policy"].value == "compact"

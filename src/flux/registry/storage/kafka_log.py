@@ -19,6 +19,8 @@ from typing import Any, Final
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
+from flux.catalogue import TopicSpec
+from flux.kafka.admin import ensure_topics
 from flux.kafka.config import consumer_config, producer_config
 from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.records import LogRecord, decode_record, encode_record
@@ -40,11 +42,21 @@ class KafkaRecordLog:
         settings: Kafka connection settings.
         topic: the registry topic (single partition, compacted).
         apply: called on the event loop for each decoded record, in log order.
+        create_topic: create the topic with this spec when it does not exist (the primary does,
+            as Confluent's server does; followers wait for it).
     """
 
-    def __init__(self, settings: Settings, topic: str, apply: Callable[[LogRecord], None]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        apply: Callable[[LogRecord], None],
+        *,
+        create_topic: TopicSpec | None = None,
+    ) -> None:
         self.settings = settings
         self.topic = topic
+        self._create_topic = create_topic
         self._apply = apply
         self._loop: asyncio.AbstractEventLoop | None = None
         self._position = 0  # next offset to apply
@@ -107,6 +119,8 @@ class KafkaRecordLog:
         try:
             while not self._stop.is_set():
                 try:
+                    if self._create_topic is not None and ensure_topics(self.settings, [self._create_topic]):
+                        LOG.info("created the registry topic", extra={"topic": self.topic})
                     _, high = consumer.get_watermark_offsets(partition, timeout=5.0, cached=False)
                     break
                 except Exception as exc:  # KafkaException while the broker starts
