@@ -5,9 +5,10 @@
   its event, and every client that stayed in the room holds that event's snapshot
   or a newer one — within the recovery bound after the fault that delayed it.
 * **No duplicate, no stale**: within one room membership a client never gets the
-  same snapshot twice (a re-join hydrates, so it starts a new membership), never
-  the same ticker batch twice, and never a snapshot older than one it already had
-  for the same key.
+  same snapshot twice — the id it holds again, or the same event (id and
+  ``producedAt``) again; the one hydration answer to each join request it makes
+  is expected — never the same ticker batch twice, and never a snapshot older
+  than one it already had for the same key.
 * **Dead letters**: each poison record is in its topic's dead-letter topic exactly
   once with headers naming its origin and error, and nothing else is there.
 * **Crashes and reconnection**, **memory** and **flood fairness** (see the functions).
@@ -284,7 +285,8 @@ def _check_order(
     duplicates = stale = 0
     tickers: dict[int, set[str]] = defaultdict(set)
     newest: dict[tuple[int, str, str], int] = {}
-    seen: dict[int, set[str]] = defaultdict(set)
+    seen: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    last_id: dict[int, str] = {}
     used_hydrations: set[tuple[int, int]] = set()
     for r in sorted(run.receipts, key=lambda r: r.received_at):
         window = _window_of(run.windows, r.received_at)
@@ -300,8 +302,11 @@ def _check_order(
             continue
         membership = index.membership_at(r.user, room_of(r.stream, r.key), r.received_at)
         if membership is not None:
-            ids = seen[id(membership)]
-            if r.snapshot_id in ids and not _hydration_repeat(membership, r.received_at, used_hydrations):
+            # The same snapshot twice: the id just held again (nothing new in between), or the very
+            # same event (id and producedAt) once more. A -> B -> A with a new producedAt is news.
+            pairs = seen[id(membership)]
+            repeat = last_id.get(id(membership)) == r.snapshot_id or (r.snapshot_id, r.produced_at) in pairs
+            if repeat and not _hydration_repeat(membership, r.received_at, used_hydrations):
                 duplicates += 1
                 if row is not None:
                     row.duplicates += 1
@@ -315,7 +320,8 @@ def _check_order(
                             "at": r.received_at,
                         }
                     )
-            ids.add(r.snapshot_id)
+            pairs.add((r.snapshot_id, r.produced_at))
+            last_id[id(membership)] = r.snapshot_id
         key = (r.user, r.stream, r.key)
         held = newest.get(key)
         if held is not None and r.produced_at < held:
