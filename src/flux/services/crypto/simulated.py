@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import random
@@ -141,6 +142,7 @@ class SimulatedMarket:
                 trade_id=10_000 * (index + 1),
             )
         self._weights = [math.sqrt(s.price * s.asset.circulating_supply) for s in self._states.values()]
+        self._cumulative_weights: dict[tuple[str, ...], list[float]] = {}
 
     @property
     def product_ids(self) -> tuple[str, ...]:
@@ -175,9 +177,13 @@ class SimulatedMarket:
         """A product to trade next, busier coins more often."""
         if len(product_ids) == 1:
             return product_ids[0]
-        index = {pid: i for i, pid in enumerate(self._states)}
-        weights = [self._weights[index[pid]] for pid in product_ids]
-        return self._rng.choices(product_ids, weights=weights, k=1)[0]
+        key = tuple(product_ids)
+        cumulative = self._cumulative_weights.get(key)
+        if cumulative is None:
+            index = {pid: i for i, pid in enumerate(self._states)}
+            cumulative = list(itertools.accumulate(self._weights[index[pid]] for pid in key))
+            self._cumulative_weights[key] = cumulative
+        return self._rng.choices(key, cum_weights=cumulative, k=1)[0]
 
     def coins(self) -> tuple[Coin, ...]:
         """Every coin at the current prices, ranked by market cap."""
