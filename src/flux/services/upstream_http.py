@@ -69,7 +69,7 @@ async def fetch_bytes(
         UpstreamRateLimited: HTTP 429 (``retry_after_s`` from the header).
         UpstreamServerError: HTTP 5xx.
         UpstreamClientError: Any other non-2xx status.
-        UpstreamBadPayload: The body is larger than ``max_bytes``.
+        UpstreamBadPayload: The body is larger than ``max_bytes``, fails to decode, or redirects loop.
     """
     try:
         async with client.stream("GET", url, params=params, headers=headers) as response:
@@ -89,6 +89,12 @@ async def fetch_bytes(
         raise UpstreamTruncated(upstream, "connection closed before the complete response") from exc
     except httpx.TransportError as exc:
         raise UpstreamConnectionError(upstream, f"transport error ({type(exc).__name__})") from exc
+    except httpx.DecodingError as exc:
+        raise UpstreamBadPayload(upstream, "body does not decode with its Content-Encoding") from exc
+    except httpx.TooManyRedirects as exc:
+        raise UpstreamBadPayload(upstream, "too many redirects") from exc
+    except httpx.RequestError as exc:
+        raise UpstreamConnectionError(upstream, f"request failed ({type(exc).__name__})") from exc
 
 
 def _raise_for_status(upstream: str, response: httpx.Response) -> None:

@@ -72,3 +72,22 @@ async def test_transport_failures_are_typed() -> None:
     async with client_for(httpx.MockTransport(refused)) as client:
         with pytest.raises(UpstreamConnectionError):
             await fetch_bytes(client, "up", "http://x/")
+
+
+async def test_undecodable_body_is_a_bad_payload() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all")
+
+    async with client_for(httpx.MockTransport(handler)) as client:
+        with pytest.raises(UpstreamBadPayload, match="Content-Encoding"):
+            await fetch_bytes(client, "up", "http://x/")
+
+
+async def test_redirect_loop_is_a_bad_payload() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "http://x/again"})
+
+    transport = httpx.MockTransport(handler)
+    async with httpx.AsyncClient(transport=transport, follow_redirects=True, max_redirects=2) as client:
+        with pytest.raises(UpstreamBadPayload, match="redirects"):
+            await fetch_bytes(client, "up", "http://x/")
