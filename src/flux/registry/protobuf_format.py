@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib
+import json
 import logging
 import os
 import tempfile
@@ -25,7 +26,7 @@ from google.protobuf.message import DecodeError
 
 from flux.registry.errors import InvalidSchemaError, SchemaReferenceError
 
-__all__ = ["ParsedProtobuf", "parse_protobuf", "protobuf_compatibility_messages"]
+__all__ = ["ParsedProtobuf", "parse_protobuf", "proto_text_of", "protobuf_compatibility_messages"]
 
 LOG = logging.getLogger(__name__)
 
@@ -74,11 +75,13 @@ class ParsedProtobuf:
         dependencies: descriptors of every imported file, by import path.
         normalized: text form of ``file`` with comments, whitespace and declaration
             order removed (fields sorted by number, types by name): the identity.
+        from_descriptor: the schema arrived as a base64 descriptor rather than ``.proto`` text.
     """
 
     file: descriptor_pb2.FileDescriptorProto
     dependencies: Mapping[str, descriptor_pb2.FileDescriptorProto]
     normalized: str
+    from_descriptor: bool = False
 
     def serialized_base64(self) -> str:
         """The descriptor as confluent-kafka's serializers exchange it (``format=serialized``)."""
@@ -203,7 +206,15 @@ def _validate_descriptors(
     add(main, ())
 
 
+def _default_json_name(name: str) -> str:
+    parts = name.split("_")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
 def _sorted_message(message: descriptor_pb2.DescriptorProto) -> None:
+    for field in message.field:
+        if field.HasField("json_name") and field.json_name == _default_json_name(field.name):
+            field.ClearField("json_name")  # protoc fills it in; generated code's descriptors omit it
     fields = sorted(message.field, key=lambda f: f.number)
     del message.field[:]
     message.field.extend(fields)
@@ -255,20 +266,39 @@ def parse_protobuf(text: str, references: Mapping[str, str] | None = None) -> Pa
             decoded.name = name
             descriptor_refs[name] = decoded
     decoded_main = _decode_descriptor(text)
-    if decoded_main is not None and not text_refs:
+    if decoded_main is not None:
         decoded_main.name = decoded_main.name or MAIN_FILE
-        _validate_descriptors(decoded_main, descriptor_refs)
-        main = decoded_main
         deps = dict(descriptor_refs)
+        if text_refs:
+            # compile the text references (with each other) into descriptors first
+            importer = 'syntax = "proto3";\n' + "".join(f"import {json.dumps(n)};\n" for n in text_refs)
+            compiled_refs = _compile_text(importer, text_refs, descriptor_refs)
+            deps.update({f.name: f for f in compiled_refs.file if f.name != MAIN_FILE})
+        _validate_descriptors(decoded_main, deps)
+        main = decoded_main
     else:
-        if decoded_main is not None:
-            raise InvalidSchemaError("Invalid Protobuf schema: descriptor schemas need descriptor references")
         compiled = _compile_text(text, text_refs, descriptor_refs)
         by_name = {f.name: f for f in compiled.file}
         main = by_name.pop(MAIN_FILE)
         main.ClearField("source_code_info")
         deps = by_name
-    return ParsedProtobuf(file=main, dependencies=deps, normalized=_normalized(main))
+    return ParsedProtobuf(
+        file=main, dependencies=deps, normalized=_normalized(main), from_descriptor=decoded_main is not None
+    )
+
+
+def proto_text_of(parsed: ParsedProtobuf, references: Mapping[str, str] | None = None) -> str | None:
+    """``.proto`` text for a schema that arrived as a descriptor, when it compiles back to the same
+    normalised descriptor (None otherwise: the caller keeps the descriptor)."""
+    from flux.registry.protobuf_text import UnsupportedDescriptorError, render_proto  # noqa: PLC0415
+
+    try:
+        text = render_proto(parsed.file)
+        again = parse_protobuf(text, references)
+    except (UnsupportedDescriptorError, InvalidSchemaError) as exc:
+        LOG.info("keeping a Protobuf descriptor as given", extra={"reason": str(exc)})
+        return None
+    return text if again.normalized == parsed.normalized else None
 
 
 # --------------------------------------------------------------------------- compatibility

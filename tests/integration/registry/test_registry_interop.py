@@ -177,6 +177,9 @@ def test_protobuf_serializer_round_trip_with_references(
     # the serializer registered the imported file as its own subject, referenced by the value subject
     latest = sr.get_latest_version(f"{topic}-value")
     assert latest.schema.schema_type == "PROTOBUF"
+    # stored as .proto text, as Confluent's server stores it, though the client sent a descriptor
+    assert latest.schema.schema_str.startswith('syntax = "proto3";\npackage ')
+    assert "message Price {" in latest.schema.schema_str
     assert [r.name for r in latest.schema.references] == [f"{package}/money.proto"]
     assert f"{package}/money.proto" in sr.get_subjects()
     deserializer = ProtobufDeserializer(price_pb2.Price, {"use.deprecated.format": False})

@@ -30,6 +30,7 @@ from flux.registry.core.records import (
 )
 from flux.registry.core.state import RegistryState
 from flux.registry.enums import CompatibilityLevel, SchemaType
+from flux.registry.protobuf_format import ParsedProtobuf, proto_text_of
 
 __all__ = ["DEFAULT_COMPATIBILITY", "RecordLog", "RegistryService", "SchemaRequest", "parse_version"]
 
@@ -380,13 +381,23 @@ class RegistryService:
                         f"details: {problems}",
                     )
             version = self._choose_version(subject, request)
-            stored = StoredSchema(schema_id, request.schema_type, request.text, request.references)
+            stored = StoredSchema(
+                schema_id, request.schema_type, self._text_to_store(request, parsed), request.references
+            )
             await self.log.append([SchemaRecord(subject, version, stored)])
             self.state.remember_parsed(schema_id, parsed)
             LOG.info(
                 "registered schema", extra={"subject": subject, "version": version, "schema_id": schema_id}
             )
             return {"id": schema_id}
+
+    def _text_to_store(self, request: SchemaRequest, parsed: ParsedSchema) -> str:
+        """The text as given, except Protobuf descriptors, stored as ``.proto`` text like Confluent."""
+        if isinstance(parsed.parsed, ParsedProtobuf) and parsed.parsed.from_descriptor:
+            text = proto_text_of(parsed.parsed, self.state.resolve_references(request.references))
+            if text is not None:
+                return text
+        return request.text
 
     def _choose_id(self, request: SchemaRequest, existing_id: int | None, parsed: ParsedSchema) -> int:
         if request.schema_id is None:
