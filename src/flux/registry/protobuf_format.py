@@ -13,6 +13,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -49,21 +50,10 @@ _WELL_KNOWN_MODULES: Final = (
     "google.protobuf.timestamp_pb2",
     "google.protobuf.type_pb2",
     "google.protobuf.wrappers_pb2",
-    "confluent_kafka.schema_registry.confluent.meta_pb2",
-    "confluent_kafka.schema_registry.confluent.types.decimal_pb2",
-    "confluent_kafka.schema_registry.types.calendar_period_pb2",
-    "confluent_kafka.schema_registry.types.color_pb2",
-    "confluent_kafka.schema_registry.types.date_pb2",
-    "confluent_kafka.schema_registry.types.dayofweek_pb2",
-    "confluent_kafka.schema_registry.types.expr_pb2",
-    "confluent_kafka.schema_registry.types.fraction_pb2",
-    "confluent_kafka.schema_registry.types.latlng_pb2",
-    "confluent_kafka.schema_registry.types.money_pb2",
-    "confluent_kafka.schema_registry.types.month_pb2",
-    "confluent_kafka.schema_registry.types.postal_address_pb2",
-    "confluent_kafka.schema_registry.types.quaternion_pb2",
-    "confluent_kafka.schema_registry.types.timeofday_pb2",
+    # registers confluent/*.proto and google/type/*.proto, as confluent-kafka's clients know them
+    "confluent_kafka.schema_registry.common.protobuf",
 )
+_IMPORT: Final = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +79,9 @@ class ParsedProtobuf:
 
 
 def _builtin_descriptor(name: str) -> descriptor_pb2.FileDescriptorProto | None:
+    """The descriptor of a file every client has built in (``google/type/money.proto``...), if known."""
+    if not name.startswith(BUILTIN_PREFIXES):
+        return None
     for module in _WELL_KNOWN_MODULES:
         try:
             importlib.import_module(module)
@@ -138,10 +131,29 @@ def _grpc_include() -> str:
     return str(Path(grpc_tools.__file__).parent / "_proto")
 
 
+def _builtin_imports(texts: list[str], provided: set[str]) -> dict[str, descriptor_pb2.FileDescriptorProto]:
+    """Descriptors of built-in files imported by ``texts`` that protoc's include path lacks (with deps)."""
+    found: dict[str, descriptor_pb2.FileDescriptorProto] = {}
+    pending = [name for text in texts for name in _IMPORT.findall(text)]
+    while pending:
+        name = pending.pop()
+        if name in found or name in provided or name.startswith("google/protobuf/"):
+            continue
+        proto = _builtin_descriptor(name)
+        if proto is not None:
+            found[name] = proto
+            pending.extend(proto.dependency)
+    return found
+
+
 def _compile_text(
     text: str, text_refs: Mapping[str, str], descriptor_refs: Mapping[str, descriptor_pb2.FileDescriptorProto]
 ) -> descriptor_pb2.FileDescriptorSet:
     from grpc_tools import protoc  # noqa: PLC0415
+
+    builtins = _builtin_imports([text, *text_refs.values()], set(text_refs) | set(descriptor_refs))
+    if builtins:
+        descriptor_refs = {**builtins, **descriptor_refs}
 
     with tempfile.TemporaryDirectory(prefix="flux-protoc-") as tmp:
         root = Path(tmp) / "src"

@@ -182,3 +182,15 @@ def test_invalid_protobuf_raises_with_protoc_message(text: str) -> None:
 def test_protoc_error_names_the_problem() -> None:
     with pytest.raises(InvalidSchemaError, match=r"1:\d+: Field number 1 has already been used"):
         parse_schema("PROTOBUF", 'syntax = "proto3"; message M { int32 a = 1; int32 b = 1; }')
+
+
+def test_builtin_imports_need_no_references() -> None:
+    text = proto(
+        'import "google/type/money.proto";\nimport "confluent/meta.proto";\n'
+        'message Priced { google.type.Money m = 1 [(confluent.field_meta).doc = "amount"]; }'
+    )
+    parsed = parse_schema("PROTOBUF", text)
+    assert isinstance(parsed.parsed, ParsedProtobuf)
+    assert parse_schema("PROTOBUF", parsed.parsed.serialized_base64()).identity == parsed.identity
+    with pytest.raises(InvalidSchemaError, match="not_a_builtin"):
+        parse_schema("PROTOBUF", proto('import "acme/not_a_builtin.proto";\nmessage X { int32 a = 1; }'))
