@@ -27,8 +27,9 @@ def write_chart(result: ChaosResult, path: Path) -> None:
         delivered[second] += 1
         if r.stream == TICKER:
             ticker[second].append(r.received_at - r.produced_at)
-    seconds = sorted(delivered)
-    rates = [delivered[s] for s in seconds]
+    last = int((run.observed_until - origin) // 1000)
+    seconds = list(range(min(delivered, default=0), max(last, max(delivered, default=0)) + 1))
+    rates = [delivered.get(s, 0) for s in seconds]
     timed = sorted(ticker)
     p50 = [percentile(ticker[s], 50) for s in timed]
     p99 = [percentile(ticker[s], 99) for s in timed]

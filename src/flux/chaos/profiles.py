@@ -107,7 +107,7 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         steady_s=60.0,
         drain_s=15.0,
         recovery_bound_s=60.0,
-        memory_span_s=240.0,
+        memory_span_s=900.0,
     ),
     "soak": ChaosProfile(
         name="soak",

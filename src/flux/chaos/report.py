@@ -173,10 +173,11 @@ def _markdown(result: ChaosResult, chart: Path | None) -> str:
             "|---|---|---|---|---|",
         ]
         for m in memory:
-            if m.get("checked"):
+            if "baseline_mib" in m:
+                judged = "" if m["checked"] else " (informative: span below the profile's minimum)"
                 parts.append(
                     f"| {m['component']} | {m['baseline_mib']} | {m['final_mib']} | {m['span_s']} | "
-                    f"{m['growth_pct']:+.1f}% |"
+                    f"{m['growth_pct']:+.1f}%{judged} |"
                 )
             else:
                 parts.append(f"| {m['component']} | - | {m['final_mib']} | - | not checked |")
