@@ -14,6 +14,7 @@ from flux.registry.enums import SchemaType
 
 __all__ = [
     "CONTENT_TYPE",
+    "json_body",
     "json_response",
     "query_bool",
     "query_int",
@@ -24,13 +25,14 @@ __all__ = [
 CONTENT_TYPE: Final = "application/vnd.schemaregistry.v1+json"
 
 
+def json_body(body: Any) -> bytes:
+    """Compact UTF-8 JSON."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def json_response(body: Any, status: int = 200) -> web.Response:
     """A JSON response with Confluent's content type."""
-    return web.Response(
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
-        status=status,
-        content_type=CONTENT_TYPE,
-    )
+    return web.Response(body=json_body(body), status=status, content_type=CONTENT_TYPE)
 
 
 def query_bool(request: web.Request, name: str) -> bool:

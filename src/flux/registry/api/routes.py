@@ -14,7 +14,15 @@ from flux.registry.core.service import RegistryService, parse_version
 from flux.registry.enums import SchemaType
 from flux.registry.protobuf_format import ParsedProtobuf
 
-from .http import json_response, query_bool, query_int, read_json_object, schema_request
+from .http import (
+    CONTENT_TYPE,
+    json_body,
+    json_response,
+    query_bool,
+    query_int,
+    read_json_object,
+    schema_request,
+)
 
 __all__ = ["READ_ONLY_POSTS", "RegistryRoutes"]
 
@@ -39,6 +47,7 @@ class RegistryRoutes:
 
     def __init__(self, service: RegistryService) -> None:
         self.service = service
+        self._id_bodies: dict[int, bytes] = {}
 
     def add_to(self, app: web.Application) -> None:
         r = app.router
@@ -105,7 +114,14 @@ class RegistryRoutes:
 
     async def schema_by_id(self, request: web.Request) -> web.Response:
         schema = self.service.schema_by_id(_schema_id(request))
-        return json_response(self._render(schema, request))
+        if request.query:
+            return json_response(self._render(schema, request))
+        # the hot path of every deserializer: ids are immutable and never reused, so cache the body
+        body = self._id_bodies.get(schema.schema_id)
+        if body is None:
+            body = json_body(schema.to_json())
+            self._id_bodies[schema.schema_id] = body
+        return web.Response(body=body, content_type=CONTENT_TYPE)
 
     async def raw_schema_by_id(self, request: web.Request) -> web.Response:
         schema = self.service.schema_by_id(_schema_id(request))
