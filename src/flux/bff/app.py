@@ -120,6 +120,7 @@ class BffApp:
         self.sio.attach(self.web)
         add_routes(self.web, self.metrics, self.readiness)
         self.web.on_startup.append(self._on_startup)
+        self.web.on_shutdown.append(self._on_shutdown)
         self.web.on_cleanup.append(self._on_cleanup)
         self._started = False
 
@@ -149,6 +150,14 @@ class BffApp:
 
     async def _on_startup(self, _: web.Application) -> None:
         await self.start()
+
+    async def _on_shutdown(self, _: web.Application) -> None:
+        """Close every client connection so the server does not wait for them to go away."""
+        self._started = False
+        for eio_socket in list(self.sio.eio.sockets.values()):
+            with contextlib.suppress(Exception):
+                await eio_socket.close(wait=False, abort=False)
+        await self.sio.shutdown()
 
     async def _on_cleanup(self, _: web.Application) -> None:
         await self.stop()

@@ -33,4 +33,5 @@ def registry_codec(settings: Settings) -> RecordCodec:
     """The production codec: :mod:`flux.serde` against the Schema Registry at ``settings.registry_url``."""
     from flux.bff.serde_codec import SerdeCodec  # noqa: PLC0415 - keeps the serde import lazy
 
-    return SerdeCodec(settings)
+    codec: RecordCodec = SerdeCodec(settings)
+    return codec

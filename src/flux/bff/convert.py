@@ -59,7 +59,7 @@ def jsonable(value: Any) -> Any:
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format(value.normalize(), "f")
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, Mapping):

@@ -87,12 +87,15 @@ class BoundedSendQueue(asyncio.Queue[Any]):
             for index, old in enumerate(queued):
                 if _is_ticker(old):
                     del queued[index]
+                    self.task_done()  # keep join() accounting right for the removed packet
                     self._messages -= 1
                     self._on_drop()
                     return True
             self._on_drop()
             return False
         self.overflowed = True
+        for _ in range(len(queued)):
+            self.task_done()
         queued.clear()
         self._messages = 0
         super().put_nowait(eio_packet.Packet(eio_packet.CLOSE))

@@ -26,7 +26,7 @@ from confluent_kafka.aio import AIOConsumer
 
 from flux.bff.codec import RecordCodec, registry_codec
 from flux.bff.config import BffSettings
-from flux.bff.convert import to_snapshot
+from flux.bff.convert import UnsupportedEvent, to_snapshot
 from flux.bff.kafka_producer import KafkaSender
 from flux.bff.metrics import BffMetrics
 from flux.bff.snapshot import Snapshot
@@ -50,6 +50,8 @@ DLQ_HEADERS: Final = (
     "flux.failed.by",
 )
 _LAG_INTERVAL_S: Final = 5.0
+# SerdeError is a ValueError: bad magic byte, unknown schema id, truncated or mismatched body.
+_BAD_RECORD: Final = (ValueError, TypeError, KeyError, UnsupportedEvent)
 _BATCH: Final = 500
 
 
@@ -159,18 +161,29 @@ class KafkaEventSource:
         topic = msg.topic()
         self._positions[(topic, msg.partition())] = msg.offset() + 1
         self._metrics.consumed.labels(topic).inc()
-        codec = self._codec
-        assert codec is not None
-        try:
-            event = await codec.decode(topic, msg.value() or b"")
-            snapshot = to_snapshot(event)
-        except Exception as exc:  # bad record: park it, never stop consuming
-            await self._dead_letter(msg, exc)
+        snapshot = await self._decode(msg)
+        if snapshot is None:
             return
         try:
             await publish(snapshot)
         except Exception:
             LOG.exception("fan-out failed", extra={"topic": topic, "snapshot_id": snapshot.snapshot_id})
+
+    async def _decode(self, msg: Any) -> Snapshot | None:
+        """Decode one record; dead-letter it when it is bad, retry while the registry is unreachable."""
+        codec = self._codec
+        assert codec is not None
+        backoff = 0.2
+        while True:
+            try:
+                return to_snapshot(await codec.decode(msg.topic(), msg.value() or b""))
+            except _BAD_RECORD as exc:  # the record itself is bad: park it, never stop consuming
+                await self._dead_letter(msg, exc)
+                return None
+            except Exception as exc:  # registry or network trouble: the record may be fine
+                LOG.warning("decode failed, retrying: %s: %s", type(exc).__name__, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
 
     async def _dead_letter(self, msg: Any, exc: BaseException) -> None:
         topic = msg.topic()

@@ -17,7 +17,6 @@ from flux.contracts import FetchWeather
 from flux.devstack.stack import RunningStack
 from flux.kafka.config import consumer_config
 from flux.serde import AsyncSerde
-
 from tests.integration.bff.bff_stack_harness import (
     EventProducer,
     Recorder,

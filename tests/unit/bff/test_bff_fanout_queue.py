@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from engineio import packet as eio_packet
 
 from flux.bff.fanout import BoundedSendQueue
@@ -34,7 +36,7 @@ def test_ticker_overflow_drops_the_oldest_ticker_batch() -> None:
     assert drops == [1]
 
 
-def test_snapshot_overflow_disconnects_the_client() -> None:
+async def test_snapshot_overflow_disconnects_the_client() -> None:
     overflows: list[int] = []
     queue = BoundedSendQueue(2, on_overflow=lambda: overflows.append(1))
     queue.put_nowait(message("news", 1))
@@ -45,6 +47,8 @@ def test_snapshot_overflow_disconnects_the_client() -> None:
     items = []
     while not queue.empty():
         items.append(queue.get_nowait())
+        queue.task_done()
+    await asyncio.wait_for(queue.join(), 1.0)  # close(wait=True) must not hang on dropped packets
     assert items[0].packet_type == eio_packet.CLOSE
     assert items[1] is None  # stops the writer task
     assert len(items) == 2

@@ -13,7 +13,6 @@ import socketio
 from flux.bff.commands import CommandKind
 from flux.bff.config import BffSettings
 from flux.bff.snapshot import Snapshot, Stream, now_ms
-
 from tests.unit.bff.bff_unit_harness import Recorder, RunningBff, start_bff
 
 Connect = Callable[..., Awaitable[Recorder]]
