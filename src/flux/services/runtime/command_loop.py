@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from confluent_kafka import KafkaError, Message, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.aio import AIOConsumer
 
 from flux.kafka.config import consumer_config
@@ -93,6 +93,9 @@ class CommandLoop:
         self.healthy = True
         self._consumer: AIOConsumer | None = None
         self._last_lag = 0.0
+        # Metric children per topic, looked up once (labels() costs microseconds per record).
+        self._consumed = {t: COMMANDS_CONSUMED.labels(ctx.service, t) for t in self.routes}
+        self._latency = {t: HANDLER_LATENCY.labels(ctx.service, t) for t in self.routes}
 
     @property
     def ready(self) -> bool:
@@ -105,14 +108,16 @@ class CommandLoop:
         self._consumer = consumer
         await consumer.subscribe(list(self.routes))
         failures = 0
+        committed: list[TopicPartition] = []
         try:
             while not stop.is_set():
-                messages = await consumer.consume(num_messages=self.batch_size, timeout=self.poll_timeout_s)
+                messages = await self._next_batch(consumer)
                 records = [m for m in messages if self._usable(m)]
                 if records:
                     try:
                         await self._handle_batch(records)
-                        await consumer.commit(offsets=_next_offsets(records), asynchronous=False)
+                        committed = _next_offsets(records)
+                        await _commit_in_background(consumer, committed)
                         failures = 0
                         self.healthy = True
                     except _TransientFailure as exc:
@@ -127,9 +132,25 @@ class CommandLoop:
                         await _rewind(consumer, records)
                         await _sleep_unless(stop, delay)
                 await self._refresh_state(consumer)
+            if committed:  # make the last commit durable before leaving the group
+                with contextlib.suppress(Exception):
+                    await consumer.commit(offsets=committed, asynchronous=False)
         finally:
             await consumer.close()
             self._consumer = None
+
+    async def _next_batch(self, consumer: AIOConsumer) -> list[Message]:
+        """What is already fetched (up to a batch), else wait up to the poll timeout for the first record.
+
+        ``consume(n, timeout)`` waits for all ``n`` records or the whole timeout; asking without a
+        timeout first and then for a single record returns as soon as anything arrives, so a lone
+        command is not held back and batches grow by themselves under load.
+        """
+        messages: list[Message] = await consumer.consume(num_messages=self.batch_size, timeout=0)
+        if messages:
+            return messages
+        first: list[Message] = await consumer.consume(num_messages=1, timeout=self.poll_timeout_s)
+        return first
 
     def _usable(self, msg: Message) -> bool:
         err = msg.error()
@@ -143,7 +164,7 @@ class CommandLoop:
         started = time.perf_counter()
         results = await asyncio.gather(*(self._handle_record(m) for m in records), return_exceptions=True)
         outgoing: list[Outgoing] = []
-        handled_ids = []
+        handled_ids: list[tuple[str, Any]] = []
         for msg, result in zip(records, results, strict=True):
             if isinstance(result, _TransientFailure):
                 raise result
@@ -153,19 +174,19 @@ class CommandLoop:
                 continue
             command_id, events = result
             outgoing.extend(events)
-            handled_ids.append((msg.topic(), command_id))
+            handled_ids.append((msg.topic() or "", command_id))
         try:
             await self.ctx.publisher.publish(outgoing)
         except Exception as exc:
             raise _TransientFailure(exc) from exc
         for topic, command_id in handled_ids:
             self.ctx.recent_commands.add(command_id)
-            HANDLER_LATENCY.labels(self.ctx.service, topic).observe(time.perf_counter() - started)
+            self._latency[topic].observe(time.perf_counter() - started)
 
     async def _handle_record(self, msg: Message) -> tuple[Any, Sequence[Outgoing]] | None:
         topic = msg.topic() or ""
         route = self.routes[topic]
-        COMMANDS_CONSUMED.labels(self.ctx.service, topic).inc()
+        self._consumed[topic].inc()
         try:
             command: object = await self.ctx.serde.decode(route.contract, msg.value() or b"")
         except SerdeError as exc:
@@ -226,6 +247,18 @@ def _next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
         key = (msg.topic() or "", msg.partition() or 0)
         highest[key] = max(highest.get(key, -1), msg.offset() or 0)
     return [TopicPartition(t, p, o + 1) for (t, p), o in highest.items()]
+
+
+async def _commit_in_background(consumer: AIOConsumer, offsets: list[TopicPartition]) -> None:
+    """Commit without waiting for the broker's answer; never fails the batch.
+
+    The batch's events are acknowledged already, so a lost commit only means a redelivery, which
+    the idempotency memory absorbs.
+    """
+    try:
+        await consumer.commit(offsets=offsets, asynchronous=True)
+    except KafkaException as exc:  # e.g. no coordinator during a broker restart
+        LOG.warning("commit failed; the batch may be redelivered", extra={"error": str(exc)})
 
 
 async def _rewind(consumer: AIOConsumer, records: Sequence[Message]) -> None:

@@ -34,9 +34,15 @@ def event_id_for(command_id: uuid.UUID | None, topic: str) -> uuid.UUID:
     return uuid.uuid5(_EVENT_NAMESPACE, f"{command_id}:{topic}")
 
 
+_PLAIN: Final = (str, int, float, bool, type(None))
+
+
 def _canonical(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    # Plain values and dicts first: they are most of a snapshot, and ABC checks (Mapping) are slow.
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, dict | Mapping):  # key order is settled by json.dumps(sort_keys=True)
+        return {str(k): _canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_canonical(v) for v in value]
     if isinstance(value, Decimal):

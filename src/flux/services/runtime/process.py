@@ -104,7 +104,8 @@ async def run_service(
     """Run the service until ``stop`` is set (or SIGTERM/SIGINT arrives)."""
     stop = stop or asyncio.Event()
     serde = AsyncSerde.from_settings(settings)
-    producer = AsyncProducer(producer_config(settings, client_id=name))
+    # linger 1 ms: a batch's events are produced together anyway, and the command loop awaits their acks.
+    producer = AsyncProducer(producer_config(settings, client_id=name, linger_ms=1))
     ctx = ServiceContext(
         service=name,
         settings=settings,

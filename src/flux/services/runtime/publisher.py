@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,5 +53,5 @@ class EventPublisher:
             return
         futures = [await self.start(o) for o in events]
         await asyncio.gather(*futures)
-        for o in events:
-            EVENTS_PUBLISHED.labels(self.service, o.topic).inc()
+        for topic, count in Counter(o.topic for o in events).items():
+            EVENTS_PUBLISHED.labels(self.service, topic).inc(count)

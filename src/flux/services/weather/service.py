@@ -36,6 +36,8 @@ SERVICE_NAME: Final = "weather-service"
 # Weather changes slowly; 30 s keeps it fresh while absorbing bursts of identical requests.
 READING_TTL_S: Final = 30.0
 KMH_PER_MPS: Final = 3.6
+# Observations kept ready per display name (cleared when full; rebuilt from the cached reading).
+BUILT_CAPACITY: Final = 10_000
 _ERROR_CODE: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -50,6 +52,7 @@ class WeatherService:
     def __init__(self, provider: WeatherProvider, *, ttl_s: float = READING_TTL_S) -> None:
         self.provider = provider
         self.readings: CoalescingCache[tuple[str, float, float], WeatherReading] = CoalescingCache(ttl_s)
+        self._built: dict[str, tuple[WeatherReading, WeatherObservation, str]] = {}
 
     async def handle_fetch(self, command: FetchWeather) -> list[Outgoing]:
         key = city_key(command.data.city)
@@ -69,24 +72,38 @@ class WeatherService:
                 raise CommandRejected(str(exc)) from exc
             try:
                 reading = await self._reading(key, location)
-                observation = _observation(display, reading)
+                observation, content_hash = self._success(display, reading)
                 status = WeatherStatus.SUCCESS
             except UpstreamError as exc:
                 UPSTREAM_ERRORS.labels(SERVICE_NAME, "weather.current", type(exc).__name__).inc()
                 error = WeatherError(code=_error_code(exc), message=str(exc)[:500], retryable=exc.retryable)
-        content = observation.to_dict() if observation is not None else error.to_dict() if error else None
+        if observation is None:
+            content = error.to_dict() if error is not None else None
+            content_hash = snapshot_hash({"status": status.value, "content": content})
         event = WeatherUpdated(
             event_id=event_id_for(command.command_id, WeatherUpdated.TOPIC),
             produced_at=utc_now(),
             source=SERVICE_NAME,
             correlation_id=command.command_id,
-            snapshot_hash=snapshot_hash({"status": status.value, "content": content}),
+            snapshot_hash=content_hash,
             city_key=key,
             status=status,
             data=observation,
             error=error,
         )
         return [Outgoing(event, key)]
+
+    def _success(self, display: str, reading: WeatherReading) -> tuple[WeatherObservation, str]:
+        """The observation and its hash, built once per cached reading (every request in the TTL shares it)."""
+        built = self._built.get(display)
+        if built is not None and built[0] is reading:
+            return built[1], built[2]
+        observation = _observation(display, reading)
+        digest = snapshot_hash({"status": WeatherStatus.SUCCESS.value, "content": observation.to_dict()})
+        if len(self._built) >= BUILT_CAPACITY:
+            self._built.clear()
+        self._built[display] = (reading, observation, digest)
+        return observation, digest
 
     async def _reading(self, key: str, location: Location) -> WeatherReading:
         # Coordinates are rounded so clients a few metres apart share the cached reading.
