@@ -37,7 +37,7 @@ the previous schemas alike.
 
 Avro rules are Apache Avro's ``ReaderWriterCompatibilityChecker``. Protobuf schemas are
 compiled with grpcio-tools' protoc and compared by Confluent's rules (see
-:func:`flux.registry.protobuf_format.protobuf_compatibility_messages`).
+:func:`flux.registry.protobuf_rules.protobuf_compatibility_messages`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ from dataclasses import dataclass
 from flux.registry.avro_format import ParsedAvro, avro_compatibility_messages, parse_avro
 from flux.registry.enums import CompatibilityLevel, SchemaType
 from flux.registry.errors import InvalidSchemaError, SchemaReferenceError
-from flux.registry.protobuf_format import ParsedProtobuf, parse_protobuf, protobuf_compatibility_messages
+from flux.registry.protobuf_format import ParsedProtobuf, parse_protobuf
+from flux.registry.protobuf_rules import protobuf_compatibility_messages
 
 __all__ = [
     "CompatibilityLevel",

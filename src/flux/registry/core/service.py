@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from flux.registry.compatibility import (
@@ -28,78 +28,36 @@ from flux.registry.core.records import (
     ModeRecord,
     SchemaRecord,
 )
+from flux.registry.core.requests import (
+    LATEST,
+    MAX_VERSION,
+    SchemaRequest,
+    parse_level,
+    parse_mode,
+    parse_version,
+)
 from flux.registry.core.state import RegistryState
 from flux.registry.enums import CompatibilityLevel, SchemaType
 from flux.registry.protobuf_format import ParsedProtobuf, proto_text_of
 
-__all__ = ["DEFAULT_COMPATIBILITY", "RecordLog", "RegistryService", "SchemaRequest", "parse_version"]
+__all__ = [
+    "DEFAULT_COMPATIBILITY",
+    "LATEST",
+    "RecordLog",
+    "RegistryService",
+    "SchemaRequest",
+    "parse_version",
+]
 
 LOG = logging.getLogger(__name__)
 
 DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD
-MAX_VERSION = 2**31 - 1
-LATEST = -1
 
 
 class RecordLog(Protocol):
     """Where writes go: appends records and returns once they are applied to the state."""
 
     async def append(self, records: Sequence[LogRecord]) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SchemaRequest:
-    """A schema as sent by a client (``POST .../versions``, lookups, compatibility checks)."""
-
-    text: str
-    schema_type: SchemaType
-    references: tuple[Reference, ...] = ()
-    schema_id: int | None = None
-    version: int | None = None
-
-
-def parse_version(raw: str) -> int:
-    """Parse a version path parameter: ``1``..``2^31-1``, ``latest`` or ``-1`` (→ ``LATEST``).
-
-    Raises:
-        RegistryError: 42202 for anything else.
-    """
-    if raw == "latest":
-        return LATEST
-    try:
-        value = int(raw)
-    except ValueError:
-        raise RegistryError.invalid_version(raw) from None
-    if value == LATEST or 1 <= value <= MAX_VERSION:
-        return value
-    raise RegistryError.invalid_version(raw)
-
-
-def _level(raw: Any) -> CompatibilityLevel:
-    try:
-        if not isinstance(raw, str):
-            raise ValueError(raw)
-        return CompatibilityLevel(raw.upper())
-    except ValueError:
-        raise RegistryError(
-            422,
-            ErrorCode.INVALID_COMPATIBILITY_LEVEL,
-            "Invalid compatibility level. Valid values are none, backward, forward, full, "
-            "backward_transitive, forward_transitive, and full_transitive",
-        ) from None
-
-
-def _mode(raw: Any) -> Mode:
-    try:
-        if not isinstance(raw, str):
-            raise ValueError(raw)
-        return Mode(raw.upper())
-    except ValueError:
-        raise RegistryError(
-            422,
-            ErrorCode.INVALID_MODE,
-            "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT",
-        ) from None
 
 
 class RegistryService:
@@ -236,16 +194,16 @@ class RegistryService:
 
     # ================================================================== configuration
     def global_compatibility(self) -> CompatibilityLevel:
-        return _level(self.state.configs.get(None, DEFAULT_COMPATIBILITY))
+        return parse_level(self.state.configs.get(None, DEFAULT_COMPATIBILITY))
 
     def effective_compatibility(self, subject: str) -> CompatibilityLevel:
         own = self.state.configs.get(subject)
-        return _level(own) if own is not None else self.global_compatibility()
+        return parse_level(own) if own is not None else self.global_compatibility()
 
     def subject_compatibility(self, subject: str, *, default_to_global: bool) -> CompatibilityLevel:
         own = self.state.configs.get(subject)
         if own is not None:
-            return _level(own)
+            return parse_level(own)
         if default_to_global:
             return self.global_compatibility()
         raise RegistryError(
@@ -255,7 +213,7 @@ class RegistryService:
         )
 
     async def set_compatibility(self, subject: str | None, raw_level: Any) -> CompatibilityLevel:
-        level = _level(raw_level)
+        level = parse_level(raw_level)
         async with self._write_lock:
             await self.log.append([ConfigRecord(subject, str(level))])
         return level
@@ -273,16 +231,16 @@ class RegistryService:
         return previous
 
     def global_mode(self) -> Mode:
-        return _mode(self.state.modes.get(None, Mode.READWRITE))
+        return parse_mode(self.state.modes.get(None, Mode.READWRITE))
 
     def effective_mode(self, subject: str) -> Mode:
         own = self.state.modes.get(subject)
-        return _mode(own) if own is not None else self.global_mode()
+        return parse_mode(own) if own is not None else self.global_mode()
 
     def subject_mode(self, subject: str, *, default_to_global: bool) -> Mode:
         own = self.state.modes.get(subject)
         if own is not None:
-            return _mode(own)
+            return parse_mode(own)
         if default_to_global:
             return self.global_mode()
         raise RegistryError(
@@ -292,7 +250,7 @@ class RegistryService:
         )
 
     async def set_mode(self, subject: str | None, raw_mode: Any, *, force: bool) -> Mode:
-        mode = _mode(raw_mode)
+        mode = parse_mode(raw_mode)
         async with self._write_lock:
             if mode is Mode.IMPORT and not force:
                 has_schemas = (
