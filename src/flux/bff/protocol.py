@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
 from flux.bff.snapshot import CHANNELS, Stream
+from flux.contracts.keys import city_display, city_key
 
 __all__ = [
     "MAX_CITY_LENGTH",
@@ -36,7 +36,6 @@ MAX_NUMBER_TEXT: Final = 32
 # Letters of any script, combining marks, spaces, and the punctuation real place names use.
 _CITY_CHARS: Final = re.compile("^[\\w\\s'\u2019.\\-()]+$", re.UNICODE)
 _DIGITS_OR_UNDERSCORE: Final = re.compile(r"[\d_]")
-_WHITESPACE: Final = re.compile(r"\s+")
 
 
 class ErrorCode(StrEnum):
@@ -108,13 +107,14 @@ def normalise_city(raw: Any) -> tuple[str, str]:
     """Return ``(display name, room key)`` for a city, or raise ``ProtocolError``.
 
     The display name is NFC-normalised with collapsed whitespace; the key is
-    its case-folded form (so ``"  new  YORK"`` and ``"New York"`` share a room).
+    its case-folded form (so ``"  new  YORK"`` and ``"New York"`` share a room) — the same
+    :func:`flux.contracts.keys.city_key` the weather service keys its events with.
     """
     if not isinstance(raw, str):
         raise ProtocolError(ErrorCode.INVALID_CITY, "city must be a string")
     if len(raw) > MAX_CITY_LENGTH * 4:
         raise ProtocolError(ErrorCode.INVALID_CITY, f"city must be at most {MAX_CITY_LENGTH} characters")
-    display = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", raw)).strip()
+    display = city_display(raw)
     if not display:
         raise ProtocolError(ErrorCode.INVALID_CITY, "city must not be empty")
     if len(display) > MAX_CITY_LENGTH:
@@ -123,7 +123,7 @@ def normalise_city(raw: Any) -> tuple[str, str]:
         raise ProtocolError(ErrorCode.INVALID_CITY, "city may contain only letters, spaces and . ' - ( )")
     if not any(ch.isalpha() for ch in display):
         raise ProtocolError(ErrorCode.INVALID_CITY, "city must contain a letter")
-    return display, display.casefold()
+    return display, city_key(display)
 
 
 def _coordinate(raw: Any, name: str, limit: float) -> float:

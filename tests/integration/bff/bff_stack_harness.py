@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import socketio
 from aiohttp import web
@@ -38,6 +44,50 @@ from flux.serde.schema_registration import register_history
 from flux.serde.subjects import load_subjects
 
 pytestmark = pytest.mark.integration
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@contextlib.asynccontextmanager
+async def domain_service(name: str, stack: RunningStack, log_dir: Path) -> AsyncIterator[int]:
+    """Run ``flux service <name>`` (simulated provider) against the stack; yields its probe port once ready."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLUX_KAFKA_BOOTSTRAP": stack.settings.kafka_bootstrap,
+        "FLUX_REGISTRY_URL": stack.settings.registry_url,
+        "FLUX_VALKEY_URL": stack.settings.valkey_url,
+        "FLUX_PROVIDER": "simulated",
+        "FLUX_LOG_FORMAT": "json",
+    }
+    log = log_dir / f"{name}-service.log"
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flux", "service", name, "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        async with aiohttp.ClientSession() as http:
+            deadline = asyncio.get_running_loop().time() + 60
+            while True:
+                assert process.poll() is None, f"{name} service exited: {log.read_text()[-2000:]}"
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(f"http://127.0.0.1:{port}/ready") as response:
+                        if response.status == 200:
+                            break
+                assert asyncio.get_running_loop().time() < deadline, f"{name} service not ready"
+                await asyncio.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            await asyncio.to_thread(process.wait, 20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def free_port() -> int:

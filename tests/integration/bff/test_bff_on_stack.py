@@ -7,6 +7,7 @@ import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import valkey.asyncio as valkey_asyncio
@@ -22,6 +23,7 @@ from tests.integration.bff.bff_stack_harness import (
     Recorder,
     RunningBff,
     coins_event,
+    domain_service,
     news_event,
     start_bff,
     ticker_batch,
@@ -133,6 +135,24 @@ async def test_location_update_produces_the_weather_command(
     assert key == "zürich".encode()
     assert command.data.city == city and command.data.lat == 47.37 and command.data.lon == 8.54
     assert command.event.value == "locationUpdate"
+
+
+async def test_weather_from_the_weather_service_reaches_the_city_room(
+    stack: RunningStack, bff: RunningBff, connect: Connect, tmp_path: Path
+) -> None:
+    async with domain_service("weather", stack, tmp_path):
+        client = await connect(bff)
+        other_city = await connect(bff)
+        await other_city.client.call("locationUpdate", {"city": "Oslo", "lat": 59.91, "lon": 10.75})
+        ack = await client.client.call("locationUpdate", {"city": "  new   DELHI", "lat": 28.61, "lon": 77.2})
+        assert ack["ok"] and ack["room"] == "weather.new delhi"
+        [update] = await client.wait_for("weather", timeout=30)
+        data = update["data"]
+        assert data["cityKey"] == "new delhi" and data["status"] == "success"
+        assert isinstance(data["observation"]["temperatureC"], float)
+        assert update["producedAt"] <= int(datetime.now(UTC).timestamp() * 1000)
+        await other_city.wait_for("weather", timeout=30)
+        assert all(u["data"]["cityKey"] == "oslo" for u in other_city.of("weather"))
 
 
 async def test_reconnect_is_hydrated_again(
