@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.aio import AIOConsumer, AIOProducer
 
@@ -67,6 +67,23 @@ async def _consume(settings: Settings, topic: str, group: str, count: int, *, co
     return values
 
 
+async def _committed_after_coordinator_loads(consumer: AIOConsumer, tp: TopicPartition) -> TopicPartition:
+    """Right after a restart the group coordinator is still loading its offsets; clients retry."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        try:
+            return (await consumer.committed([tp], timeout=5))[0]
+        except KafkaException as exc:
+            retriable = exc.args[0].code() in (
+                KafkaError.NOT_COORDINATOR,
+                KafkaError._TIMED_OUT,
+                KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+            )
+            if not retriable or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def test_every_catalogue_topic_exists_with_its_partitions(stack: RunningStack) -> None:
     metadata = AdminClient({"bootstrap.servers": stack.kafka_bootstrap}).list_topics(timeout=10)
     for spec in load_catalogue().topics:
@@ -108,8 +125,8 @@ async def test_broker_restart_keeps_data_and_committed_offsets(tmp_path: Path) -
 
         consumer = AIOConsumer(consumer_config(settings, group_id=group, client_id="after-restart"))
         try:
-            committed = await consumer.committed([TopicPartition(topic.name, 0)], timeout=10)
-            assert committed[0].offset == 4
+            committed = await _committed_after_coordinator_loads(consumer, TopicPartition(topic.name, 0))
+            assert committed.offset == 4
         finally:
             await consumer.close()
         everything = await _consume(settings, topic.name, f"fresh-{uuid.uuid4().hex[:6]}", 10, commit=False)
