@@ -102,10 +102,27 @@ class RegistryProcess:
         self.kill(signal.SIGTERM)
 
 
+EXTERNAL_REGISTRY_ENV = "FLUX_TEST_REGISTRY_URL"
+
+
 @pytest.fixture(scope="session")
-def registry_url(stack: RunningStack) -> str:
+def registry_url(request: pytest.FixtureRequest) -> str:
+    """The registry under test: the stack's, or another Confluent-API server (e.g. Confluent's own
+    in docker-compose) named by ``FLUX_TEST_REGISTRY_URL``."""
+    external = os.environ.get(EXTERNAL_REGISTRY_ENV)
+    if external:
+        return external.rstrip("/")
+    stack: RunningStack = request.getfixturevalue("stack")
     assert stack.registry_url is not None, "the stack started without the registry"
     return stack.registry_url
+
+
+@pytest.fixture
+def flux_only() -> None:
+    """Skip a check of Flux-specific behaviour (wording, identity rules, own endpoints) when testing
+    another registry."""
+    if os.environ.get(EXTERNAL_REGISTRY_ENV):
+        pytest.skip("checks behaviour specific to the Flux registry")
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +140,8 @@ def subject() -> str:
 @pytest.fixture
 def start_registry(stack: RunningStack, tmp_path: Path) -> Iterator[Callable[..., RegistryProcess]]:
     """Start private registries (default: on a fresh topic); all are stopped after the test."""
+    if os.environ.get(EXTERNAL_REGISTRY_ENV):
+        pytest.skip("needs Flux registry processes of its own")
     started: list[RegistryProcess] = []
 
     def start(

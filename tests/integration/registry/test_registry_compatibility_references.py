@@ -151,6 +151,7 @@ def test_protobuf_levels(api: httpx.Client, subject: str, level: str, second: st
     assert response.status_code == (200 if ok else 409), response.text
 
 
+@pytest.mark.usefixtures("flux_only")
 def test_protobuf_identity_and_type(api: httpx.Client, subject: str) -> None:
     pkg = subject.replace("-", "_")
     text = PROTO_V1.format(pkg=pkg)

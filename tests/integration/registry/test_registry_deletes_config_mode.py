@@ -90,6 +90,7 @@ def test_delete_subject_soft_then_permanent(api: httpx.Client, subject: str) -> 
     assert code(api.get(f"/config/{subject}")) == 40408
 
 
+@pytest.mark.usefixtures("flux_only")
 def test_ids_are_never_reused_after_hard_delete(api: httpx.Client, subject: str) -> None:
     unique = own(subject, ("a", "int"))
     first = register(api, subject, unique).json()["id"]
