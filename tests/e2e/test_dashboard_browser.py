@@ -1,0 +1,92 @@
+"""The dashboard in headless Chromium against the real stack, BFF and simulated domain services."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from flux.bff.http import DASHBOARD_DIR
+from flux.devstack.stack import RunningStack
+from tests.integration.bff.bff_stack_harness import (
+    RunningBff,
+    domain_service,
+    registered_schemas,
+    start_bff,
+)
+
+__all__ = ["registered_schemas"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
+]
+
+
+@pytest.fixture
+async def platform(
+    stack: RunningStack, registered_schemas: None, tmp_path: Path
+) -> AsyncIterator[RunningBff]:
+    """BFF plus the four domain services (simulated providers), all real processes on the stack."""
+    assert (DASHBOARD_DIR / "node_modules" / "socket.io-client").is_dir(), "run make setup (npm install)"
+    async with contextlib.AsyncExitStack() as services:
+        bff = await start_bff(stack)
+        services.push_async_callback(bff.stop)
+        for name in ("weather", "crypto", "news", "stock"):
+            await services.enter_async_context(domain_service(name, stack, tmp_path))
+        yield bff
+
+
+async def test_dashboard_fills_weather_and_streams_ticker_prices(
+    platform: RunningBff, output_dir: Path
+) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 1000})
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+
+            await page.goto(platform.url + "/")
+            await page.wait_for_selector("#status[data-state='connected']", timeout=15_000)
+
+            await page.fill("#city-input", "Delhi")  # a preset: fills lat/lon
+            assert await page.input_value("#lat-input") == "28.61"
+            await page.click("#city-go")
+            await page.wait_for_selector("#weather-body[data-state='filled']", timeout=30_000)
+            temperature = await page.text_content("#weather-temp")
+            assert temperature is not None and temperature.endswith("°")
+            assert (await page.text_content("#weather-city") or "").startswith("Delhi")
+
+            chip = page.locator(".tick").first
+            await chip.wait_for(timeout=30_000)
+            product = await chip.get_attribute("data-product")
+            first_price = await chip.locator(".px").text_content()
+            await page.wait_for_function(
+                """([product, price]) => {
+                    const el = document.querySelector(`.tick[data-product="${product}"] .px`);
+                    return el && el.textContent !== price;
+                }""",
+                arg=[product, first_price],
+                timeout=30_000,
+            )
+            # Let the other tiles fill for the screenshot (they hydrate or arrive on the services' schedule).
+            with contextlib.suppress(Exception):
+                await page.wait_for_selector("#topcoins-body tr:not(.placeholder)", timeout=10_000)
+            with contextlib.suppress(Exception):
+                await page.wait_for_selector("#news-list li:not(.placeholder)", timeout=10_000)
+            with contextlib.suppress(Exception):
+                await page.wait_for_selector("#stocks-body tr:not(.placeholder)", timeout=10_000)
+            await page.screenshot(path=str(output_dir / "dashboard.png"), full_page=True)
+            assert problems == [], problems
+        finally:
+            await browser.close()
