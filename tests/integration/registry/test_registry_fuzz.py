@@ -3,11 +3,13 @@
 Two generators against a private registry (fuzzing changes global config and modes):
 schemathesis draws requests from our OpenAPI document (positive and negative data), and a
 hypothesis strategy throws arbitrary methods, paths and bodies at every route template.
+``FLUX_FUZZ_EXAMPLES`` (default 250 per test) scales a longer run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +26,11 @@ from flux.registry.api.openapi import openapi_document
 pytestmark = pytest.mark.integration
 
 FUZZ_SETTINGS = settings(
-    max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+    max_examples=int(os.environ.get("FLUX_FUZZ_EXAMPLES", "250")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+    derandomize=True,
 )
 
 
