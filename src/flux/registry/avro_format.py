@@ -211,9 +211,35 @@ def avro_compatibility_messages(reader: ParsedAvro, writer: ParsedAvro, *, direc
         return []
     kinds = sorted({i.name.upper() for i in result.incompatibilities})
     explanation = "; ".join(_RULE_TEXT.get(k, k) for k in kinds)
-    locations = ", ".join(sorted(result.locations))
+    locations = ", ".join(_describe_location(reader.schema, loc) for loc in sorted(result.locations))
     details = ", ".join(sorted(result.messages))
     return [f"{'/'.join(kinds)} at {locations} ({details}): {explanation} [{direction}]"]
+
+
+def _describe_location(schema: avro.schema.Schema, location: str) -> str:
+    """``/fields/0/type/fields/2`` → ``field 'reading.city' (/fields/0/type/fields/2)`` (best effort)."""
+    names: list[str] = []
+    current: avro.schema.Schema | None = schema
+    tokens = [t for t in location.split("/") if t]
+    index = 0
+    while index < len(tokens) and current is not None:
+        step = tokens[index]
+        if step == "fields" and isinstance(current, avro.schema.RecordSchema) and index + 1 < len(tokens):
+            position = int(tokens[index + 1]) if tokens[index + 1].isdigit() else -1
+            if not 0 <= position < len(current.fields):
+                break
+            field = current.fields[position]
+            names.append(field.name)
+            current = field.type
+            index += 3 if index + 2 < len(tokens) and tokens[index + 2] == "type" else 2
+        elif step == "items" and isinstance(current, avro.schema.ArraySchema):
+            current, index = current.items, index + 1
+        elif step == "values" and isinstance(current, avro.schema.MapSchema):
+            current, index = current.values, index + 1
+        else:
+            break
+    where = f"field '{'.'.join(names)}'" if names else "the schema"
+    return f"{where} ({location or '/'})"
 
 
 _RULE_TEXT: Final = {

@@ -215,3 +215,18 @@ def test_valid_defaults_are_accepted(field_type: object, default: object) -> Non
 def test_deeply_nested_text_is_invalid_not_a_crash() -> None:
     with pytest.raises(InvalidSchemaError, match="nested too deeply"):
         parse_schema("AVRO", "[" * 5000 + "]" * 5000)
+
+
+def test_messages_name_nested_fields() -> None:
+    def with_city(city_type: str) -> str:
+        return record(
+            {
+                "name": "loc",
+                "type": {"type": "record", "name": "Loc", "fields": [{"name": "city", "type": city_type}]},
+            }
+        )
+
+    problems = check(with_city("int"), [with_city("string")], L.BACKWARD)
+    assert len(problems) == 1
+    assert "field 'loc.city'" in problems[0]
+    assert problems[0].startswith("TYPE_MISMATCH")
