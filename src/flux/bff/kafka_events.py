@@ -142,7 +142,10 @@ class KafkaEventSource:
     async def _consume(self, consumer: AIOConsumer, publish: Publish) -> None:
         while True:
             try:
-                messages = await consumer.consume(num_messages=_BATCH, timeout=0.1)
+                # poll() returns as soon as one record is there (consume() would wait for a full
+                # batch or its timeout); then drain whatever else is already fetched, without waiting.
+                first = await consumer.poll(0.5)
+                messages = [first, *(await consumer.consume(num_messages=_BATCH, timeout=0))] if first else []
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -208,12 +211,13 @@ class KafkaEventSource:
             LOG.exception("could not write dead letter", extra={"topic": topic, "offset": msg.offset()})
 
     async def _report_lag(self, consumer: AIOConsumer) -> None:
+        """Every few seconds: high watermark (cached from fetch responses, no broker call) - position."""
         while True:
             await asyncio.sleep(_LAG_INTERVAL_S)
             for (topic, partition), position in list(self._positions.items()):
                 try:
                     _, high = await consumer.get_watermark_offsets(
-                        TopicPartition(topic, partition), timeout=2.0, cached=False
+                        TopicPartition(topic, partition), cached=True
                     )
                 except Exception as exc:
                     LOG.debug("lag lookup failed: %s", exc)

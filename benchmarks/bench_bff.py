@@ -1,0 +1,388 @@
+"""Benchmark of the BFF's fan-out on a real embedded stack (``make bench-bff``).
+
+One run on this machine:
+
+* a real stack (Kafka KRaft, Flux registry, Valkey) on ephemeral ports, schemas registered;
+* the BFF in its own process (``python -m flux bff``), so its CPU and RSS are its own;
+* a load generator in a separate process opening N lightweight clients: Engine.IO v4 framing over
+  ``websockets`` (no Socket.IO client library, no compression), each subscribing to
+  ``crypto.global`` and ``news.global``;
+* this process producing ticker batches (Protobuf, registry serde) into Kafka at a set rate.
+
+Reports delivered messages/s, end-to-end latency p50/p99 (event ``produced_at`` → client receipt,
+same machine clock), BFF CPU and peak RSS, and hydration latency (connect start → first snapshot,
+the news snapshot warmed into the cache before the clients arrive). Targets from the issue: 5,000
+clients at 10 Hz with p99 <= 100 ms and RSS <= 500 MB; hydration p99 <= 50 ms with a warm cache.
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
+from flux.bff.kafka_producer import KafkaSender
+from flux.catalogue import TopicKind, load_catalogue
+from flux.contracts import Article, NewsUpdated, Tick, TickerBatch
+from flux.devstack.ports import free_port
+from flux.serde import AsyncSerde
+from flux.serde.schema_registration import register_history
+from flux.serde.subjects import load_subjects
+from flux.settings import Settings
+from flux.testing.stack import ephemeral_stack
+
+REPO = Path(__file__).resolve().parents[1]
+PRODUCTS = ("BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "AVAX-USD", "LINK-USD")
+
+
+# --------------------------------------------------------------------------- load generator process
+async def _client(url: str, stats: dict[str, Any], stop: asyncio.Event) -> None:
+    import websockets  # noqa: PLC0415 - only in the load generator process
+
+    started = time.time()
+    try:
+        async with websockets.connect(url, compression=None, max_size=2**22, open_timeout=60) as ws:
+            await ws.recv()  # Engine.IO open packet "0{...}"
+            await ws.send("40")  # Socket.IO connect to "/"
+            await ws.recv()  # "40{sid}"
+            await ws.send('421["subscribe",{"channel":"news.global"}]')
+            await ws.send('422["subscribe",{"channel":"crypto.global"}]')
+            stats["connected"] += 1
+            first_snapshot = True
+            while not stop.is_set():
+                try:
+                    message = await asyncio.wait_for(ws.recv(), 1.0)
+                except TimeoutError:
+                    continue
+                now_ms = time.time() * 1000
+                if message == "2":  # Engine.IO ping
+                    await ws.send("3")
+                    continue
+                if isinstance(message, bytes) or not message.startswith("4"):
+                    continue
+                if message.startswith("43"):  # subscribe acks
+                    continue
+                if first_snapshot and message.startswith('42["news"'):
+                    first_snapshot = False
+                    stats["hydration_ms"].append(now_ms - started * 1000)
+                    continue
+                if message.startswith('42["crypto:ticker"'):
+                    at = message.find('"producedAt":')
+                    produced = int(message[at + 13 : message.find(",", at)])
+                    stats["delivered"] += 1
+                    if stats["sample"]:
+                        stats["latency_ms"].append(now_ms - produced)
+    except Exception as exc:
+        stats["errors"].append(f"{type(exc).__name__}: {exc}"[:200])
+
+
+async def _loadgen(url: str, clients: int, control: Any, results: Any) -> None:
+    stats: dict[str, Any] = {
+        "connected": 0,
+        "target": clients,
+        "delivered": 0,
+        "latency_ms": [],
+        "hydration_ms": [],
+        "errors": [],
+        "sample": False,
+    }
+    stop = asyncio.Event()
+    tasks = []
+    for start in range(0, clients, 250):
+        for _ in range(min(250, clients - start)):
+            tasks.append(asyncio.create_task(_client(url, stats, stop)))
+        await asyncio.sleep(0.05)
+    t0 = time.monotonic()
+    while stats["connected"] + len(stats["errors"]) < clients and time.monotonic() - t0 < 120:  # noqa: ASYNC110 - counting sockets
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    results.put({"phase": "connected", "connected": stats["connected"], "errors": stats["errors"][:5]})
+    # Measure window: started and stopped by the parent.
+    await asyncio.to_thread(control.get)
+    stats["delivered"], stats["latency_ms"], stats["sample"] = 0, [], True
+    window_start = time.monotonic()
+    await asyncio.to_thread(control.get)
+    window = time.monotonic() - window_start
+    stats["sample"] = False
+    probes: list[float] = []
+    for _ in range(50):  # steady-state hydration: one connect at a time, tickers still flowing
+        probe = {
+            "connected": 0,
+            "delivered": 0,
+            "latency_ms": [],
+            "hydration_ms": [],
+            "errors": [],
+            "sample": False,
+        }
+        probe_stop = asyncio.Event()
+        task = asyncio.create_task(_client(url, probe, probe_stop))
+        async with asyncio.timeout(10):
+            while not probe["hydration_ms"] and not probe["errors"]:  # noqa: ASYNC110 - one probe
+                await asyncio.sleep(0.001)
+        probes.extend(probe["hydration_ms"])
+        probe_stop.set()
+        await task
+    stats["hydration_ms"] = probes
+    results.put(
+        {
+            "phase": "done",
+            "delivered": stats["delivered"],
+            "window_s": window,
+            "latency_ms": stats["latency_ms"],
+            "hydration_ms": stats["hydration_ms"],
+            "errors": stats["errors"][:5],
+            "error_count": len(stats["errors"]),
+        }
+    )
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def loadgen_main(url: str, clients: int, control: Any, results: Any) -> None:
+    """Entry point of the load generator process."""
+    _raise_fd_limit()
+    asyncio.run(_loadgen(url, clients, control, results))
+
+
+# --------------------------------------------------------------------------------------- helpers
+def _raise_fd_limit() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _histogram_quantiles(text: str, label: str) -> tuple[float, float]:
+    """p50/p99 (bucket upper bounds, ms) of the BFF's produced_at → room emit histogram."""
+    buckets: list[tuple[float, float]] = []
+    for line in text.splitlines():
+        if line.startswith("flux_bff_e2e_latency_seconds_bucket") and label in line:
+            bound = line.split('le="')[1].split('"')[0]
+            buckets.append((float("inf") if bound == "+Inf" else float(bound), float(line.rsplit(" ", 1)[1])))
+    if not buckets or buckets[-1][1] == 0:
+        return float("nan"), float("nan")
+    total = buckets[-1][1]
+
+    def quantile(q: float) -> float:
+        return next(bound for bound, count in buckets if count >= q * total) * 1000
+
+    return quantile(0.5), quantile(0.99)
+
+
+def _ticker(sequence: int, price_step: int) -> TickerBatch:
+    now_ms = int(time.time() * 1000)
+    ticks = [
+        Tick(product_id=p, price=f"{1000 + i * 100 + price_step % 50}.{sequence % 100:02d}", time_ms=now_ms)
+        for i, p in enumerate(PRODUCTS)
+    ]
+    return TickerBatch(batch_sequence=sequence, produced_at_ms=now_ms, source="bench", ticks=ticks)
+
+
+def _news() -> NewsUpdated:
+    now = datetime.now(UTC)
+    return NewsUpdated(
+        event_id=uuid.uuid4(),
+        produced_at=now,
+        source="bench",
+        snapshot_hash=uuid.uuid4().hex,
+        articles=[
+            Article(
+                id=str(i),
+                title=f"Headline {i}",
+                url=f"https://example.org/{i}",
+                source="Bench",
+                published_at=now,
+            )
+            for i in range(10)
+        ],
+    )
+
+
+async def _wait_ready(url: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=2) as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(url + "/ready")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("BFF did not become ready")
+
+
+def _start_bff(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    _raise_fd_limit()
+    with log.open("ab") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flux", "bff", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+
+# ------------------------------------------------------------------------------------------ main
+async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[str, Any]:
+    register_history(SchemaRegistryClient(settings.registry_client_config()), load_subjects())
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLUX_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "FLUX_REGISTRY_URL": settings.registry_url,
+        "FLUX_VALKEY_URL": settings.valkey_url,
+        "FLUX_LOG_LEVEL": "WARNING",
+        "FLUX_BFF_CLIENT_QUEUE_LIMIT": "512",
+    }
+    bff = _start_bff(port, env, log)
+    serde = AsyncSerde.from_settings(settings)
+    sender = KafkaSender(settings, client_id="bench-bff")
+    ticker_topic = next(t.name for t in load_catalogue().consumed_by("bff") if t.kind is TopicKind.STREAM)
+    ctx = mp.get_context("spawn")
+    control, results = ctx.Queue(), ctx.Queue()
+    loadgen = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await _wait_ready(base)
+        news = _news()
+        await sender.send(news.TOPIC, await serde.encode(news), key="global")  # warm the cache
+        await asyncio.sleep(1.0)
+        proc = psutil.Process(bff.pid)
+        ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+        loadgen = ctx.Process(target=loadgen_main, args=(ws_url, args.clients, control, results), daemon=True)
+        loadgen.start()
+        connected = await asyncio.to_thread(results.get, True, 180)
+        print(f"  {connected['connected']}/{args.clients} clients connected", flush=True)
+
+        stop = asyncio.Event()
+
+        async def produce() -> int:
+            sequence, interval = 0, 1.0 / args.rate
+            next_at = time.monotonic()
+            while not stop.is_set():
+                sequence += 1
+                batch = _ticker(sequence, sequence)
+                value = await serde.encode(batch)
+                asyncio.get_running_loop().create_task(sender.send(ticker_topic, value, key=str(sequence)))
+                next_at += interval
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            return sequence
+
+        producing = asyncio.create_task(produce())
+        await asyncio.sleep(args.warmup)
+        proc.cpu_percent(None)
+        cpu_start = proc.cpu_times()
+        control.put("start")
+        t0 = time.monotonic()
+        peak_rss = 0
+        while time.monotonic() - t0 < args.duration:
+            peak_rss = max(peak_rss, proc.memory_info().rss)
+            await asyncio.sleep(0.5)
+        control.put("stop")
+        elapsed = time.monotonic() - t0
+        cpu_end = proc.cpu_times()
+        stop.set()
+        batches = await producing
+        async with httpx.AsyncClient(timeout=5) as http:
+            metrics_text = (await http.get(base + "/metrics")).text
+        emit_p50, emit_p99 = _histogram_quantiles(metrics_text, 'event="crypto:ticker"')
+        done = await asyncio.to_thread(results.get, True, 60)
+        cpu_s = (cpu_end.user - cpu_start.user) + (cpu_end.system - cpu_start.system)
+        return {
+            "clients": connected["connected"],
+            "rate_hz": args.rate,
+            "batches": batches,
+            "delivered_per_s": done["delivered"] / done["window_s"],
+            "expected_per_s": connected["connected"] * args.rate,
+            "latency_p50_ms": _pct(done["latency_ms"], 0.50),
+            "latency_p99_ms": _pct(done["latency_ms"], 0.99),
+            "latency_max_ms": max(done["latency_ms"], default=float("nan")),
+            "hydration_p50_ms": _pct(done["hydration_ms"], 0.50),
+            "hydration_p99_ms": _pct(done["hydration_ms"], 0.99),
+            "bff_cpu_pct": 100.0 * cpu_s / elapsed,
+            "emit_p50_ms": emit_p50,
+            "emit_p99_ms": emit_p99,
+            "bff_peak_rss_mb": peak_rss / 2**20,
+            "client_errors": done["error_count"],
+            "sample_errors": done["errors"],
+        }
+    finally:
+        if loadgen is not None and loadgen.is_alive():
+            loadgen.terminate()
+        bff.terminate()
+        try:
+            bff.wait(20)
+        except subprocess.TimeoutExpired:
+            bff.kill()
+        await sender.close()
+        await serde.aclose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=10.0, help="ticker batches per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    args = parser.parse_args()
+    print(f"bench-bff: {args.clients} clients, {args.rate:g} Hz ticker batches, {args.duration:g}s window")
+    print(f"  machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="flux-bench-bff-") as tmp:
+        home = Path(tmp)
+        with ephemeral_stack(home / "stack") as stack:
+            print(f"  stack up in {stack.startup_seconds:.1f}s", flush=True)
+            figures = asyncio.run(run(args, stack.settings, home / "bff.log"))
+    print()
+    rows = [
+        ("clients connected", f"{figures['clients']}", ""),
+        (
+            "delivered msgs/s",
+            f"{figures['delivered_per_s']:,.0f}",
+            f"offered {figures['expected_per_s']:,.0f}",
+        ),
+        ("e2e latency p50", f"{figures['latency_p50_ms']:.1f} ms", ""),
+        ("e2e latency p99", f"{figures['latency_p99_ms']:.1f} ms", "target <= 100 ms"),
+        ("e2e latency max", f"{figures['latency_max_ms']:.1f} ms", ""),
+        (
+            "BFF emit p50 / p99",
+            f"{figures['emit_p50_ms']:.0f} / {figures['emit_p99_ms']:.0f} ms",
+            "produced_at → room emit (bucket bound)",
+        ),
+        ("hydration p50", f"{figures['hydration_p50_ms']:.1f} ms", "connect → first snapshot (50 probes)"),
+        ("hydration p99", f"{figures['hydration_p99_ms']:.1f} ms", "target <= 50 ms (warm cache)"),
+        ("BFF CPU", f"{figures['bff_cpu_pct']:.0f} %", "of one core"),
+        ("BFF peak RSS", f"{figures['bff_peak_rss_mb']:.0f} MB", "target <= 500 MB"),
+        ("client errors", f"{figures['client_errors']}", "; ".join(figures["sample_errors"])[:80]),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"  {name:<{width}}  {value:>12}  {note}")
+    print()
+    print(json.dumps({k: v for k, v in figures.items() if k != "sample_errors"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
