@@ -99,6 +99,9 @@ def test_get_schema_by_id_and_raw(api: httpx.Client, subject: str) -> None:
     raw = api.get(f"/schemas/ids/{schema_id}/schema")
     assert raw.status_code == 200
     assert json.loads(raw.text) == json.loads(V1)
+    with_max = api.get(f"/schemas/ids/{schema_id}?fetchMaxId=true").json()
+    assert with_max["schema"] == V1
+    assert with_max["maxId"] >= schema_id
     missing = api.get("/schemas/ids/987654321")
     assert missing.status_code == 404
     assert error_code(missing) == 40403

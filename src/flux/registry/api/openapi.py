@@ -89,6 +89,7 @@ def openapi_document() -> dict[str, Any]:
                     SCHEMA_ID,
                     _param("subject", "query", {"type": "string"}),
                     _param("format", "query", {"type": "string"}),
+                    _bool("fetchMaxId"),
                 ],
                 errors=(404,),
             )

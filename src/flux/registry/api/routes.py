@@ -85,6 +85,8 @@ class RegistryRoutes:
     # ------------------------------------------------------------------ helpers
     def _render(self, schema: StoredSchema, request: web.Request) -> dict[str, object]:
         body = schema.to_json()
+        if query_bool(request, "fetchMaxId"):
+            body["maxId"] = self.service.state.max_id
         if request.query.get("format") == "serialized" and schema.schema_type is SchemaType.PROTOBUF:
             parsed: ParsedSchema = self.service.state.parsed(schema.schema_id)
             if isinstance(parsed.parsed, ParsedProtobuf):
