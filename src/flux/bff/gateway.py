@@ -10,6 +10,7 @@ and emits once per room.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ class Gateway:
             settings.refresh_coalesce_seconds
         )
         self._recent_tickers = RecentIds(8192)
+        self._sending: dict[tuple[CommandKind, str], asyncio.Future[None]] = {}
         metrics.rooms.set_function(self.room_count)
         metrics.connections.set_function(lambda: len(self.connections))
 
@@ -218,16 +220,34 @@ class Gateway:
         return ok_ack(domain=target.value, coalesced=not requested)
 
     async def _send_coalesced(self, command: Command) -> bool:
-        """Produce ``command`` unless an identical one went out within the window; return whether sent."""
+        """Produce ``command`` unless an identical one went out within the window; return whether sent.
+
+        A request coalesced onto a command still being sent waits for that send and shares its
+        outcome: it is acknowledged only once the command it rides on is in Kafka, and gets the
+        same ``unavailable`` error when that send fails (otherwise it would be answered ok and
+        never get its update).
+        """
         window_key = (command.kind, command.key)
         if not self._coalescer.should_send(window_key):
+            pending = self._sending.get(window_key)
+            if pending is not None:
+                await asyncio.shield(pending)
             self.metrics.coalesced.labels(command.kind.value).inc()
             return False
+        sending: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sending[window_key] = sending
         try:
             await self.commands.send(command)
-        except Exception:
+        except BaseException as exc:
             self._coalescer.forget(window_key)
+            sending.set_exception(exc if isinstance(exc, Exception) else CommandUnavailable("cancelled"))
+            sending.exception()  # retrieved here; waiters re-raise it
             raise
+        else:
+            sending.set_result(None)
+        finally:
+            if self._sending.get(window_key) is sending:
+                del self._sending[window_key]
         self.metrics.commands.labels(command.kind.value).inc()
         return True
 

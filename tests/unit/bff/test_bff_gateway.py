@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 import socketio
 
-from flux.bff.commands import CommandKind
+from flux.bff.commands import CommandKind, CommandUnavailable
 from flux.bff.config import BffSettings
 from flux.bff.snapshot import Snapshot, Stream, now_ms
 from tests.unit.bff.bff_unit_harness import Recorder, RunningBff, start_bff
@@ -180,6 +180,29 @@ async def test_command_failure_is_an_unavailable_error_and_not_coalesced(
     assert ack["error"]["code"] == "unavailable"
     bff.commands.fail = False
     assert (await client.client.call("refresh", {"domain": "stocks"}))["coalesced"] is False
+
+
+async def test_a_request_coalesced_onto_a_failing_send_gets_its_error_not_ok(
+    bff: RunningBff, connect: Connect
+) -> None:
+    """Found by `flux chaos`: during a Kafka outage longer than the delivery timeout, requests
+    coalesced onto a send that later failed were acknowledged ok and never got their update."""
+    first, second = await connect(), await connect()
+    release = asyncio.Event()
+
+    async def slow_failure(command: object) -> None:
+        await release.wait()
+        raise CommandUnavailable("kafka is down")
+
+    bff.commands.send = slow_failure  # type: ignore[method-assign]
+    first_ack = asyncio.create_task(first.client.call("refresh", {"domain": "news"}))
+    await asyncio.sleep(0.2)
+    second_ack = asyncio.create_task(second.client.call("refresh", {"domain": "news"}))
+    await asyncio.sleep(0.2)
+    assert not second_ack.done()  # it waits for the command it rides on
+    release.set()
+    assert (await first_ack)["error"]["code"] == "unavailable"
+    assert (await second_ack)["error"]["code"] == "unavailable"
 
 
 async def test_oversized_messages_close_only_that_connection(bff: RunningBff, connect: Connect) -> None:
