@@ -202,3 +202,29 @@ def test_primary_creates_its_missing_topic_compacted(start_registry: Start, stac
     resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
     config = admin.describe_configs([resource])[resource].result(timeout=10)
     assert config["cleanup.policy"].value == "compact"
+
+
+def test_without_kafka_it_answers_503_and_never_hangs(start_registry: Start) -> None:
+    dead = start_registry(
+        topic="_schemas-unreachable", wait=False, env={"FLUX_KAFKA_BOOTSTRAP": "127.0.0.1:1"}
+    )
+    deadline = time.monotonic() + 30
+    health = None
+    while time.monotonic() < deadline:
+        try:
+            health = httpx.get(dead.url + "/health", timeout=2.0)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    assert health is not None
+    assert health.status_code == 503
+    assert health.json()["ready"] is False
+    with client(dead) as api:
+        for method, path in (
+            ("GET", "/subjects"),
+            ("POST", "/subjects/x-value/versions"),
+            ("GET", "/config"),
+        ):
+            response = api.request(method, path, json={"schema": avro("X")}, timeout=5.0)
+            assert response.status_code == 503
+            assert response.json()["error_code"] == 50002

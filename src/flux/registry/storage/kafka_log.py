@@ -109,7 +109,7 @@ class KafkaRecordLog:
         self._stop.set()
         for thread in (self._consumer_thread, self._producer_thread):
             if thread is not None:
-                await asyncio.to_thread(thread.join, 10.0)
+                await asyncio.to_thread(thread.join, 3.0)  # daemon threads: never block shutdown long
         if self._producer is not None:
             await asyncio.to_thread(self._producer.flush, 5.0)
 
@@ -119,7 +119,9 @@ class KafkaRecordLog:
         try:
             while not self._stop.is_set():
                 try:
-                    if self._create_topic is not None and ensure_topics(self.settings, [self._create_topic]):
+                    if self._create_topic is not None and ensure_topics(
+                        self.settings, [self._create_topic], timeout=5.0
+                    ):
                         LOG.info("created the registry topic", extra={"topic": self.topic})
                     _, high = consumer.get_watermark_offsets(partition, timeout=5.0, cached=False)
                     break
