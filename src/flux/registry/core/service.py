@@ -216,6 +216,7 @@ class RegistryService:
         level = parse_level(raw_level)
         async with self._write_lock:
             await self.log.append([ConfigRecord(subject, str(level))])
+        LOG.info("compatibility set", extra={"subject": subject, "compatibility": str(level)})
         return level
 
     async def delete_compatibility(self, subject: str | None) -> CompatibilityLevel:
@@ -261,6 +262,7 @@ class RegistryService:
                 if has_schemas:
                     raise RegistryError.not_permitted("Cannot import since found existing subjects")
             await self.log.append([ModeRecord(subject, str(mode))])
+        LOG.info("mode set", extra={"subject": subject, "mode": str(mode)})
         return mode
 
     async def delete_mode(self, subject: str) -> Mode:
@@ -416,6 +418,7 @@ class RegistryService:
                 if subject in self.state.modes:
                     records.append(ModeRecord(subject, None))
                 await self.log.append(records)
+                LOG.info("subject deleted permanently", extra={"subject": subject, "versions": len(every)})
                 return [v.version for v in every]
             if not live:
                 raise RegistryError(
@@ -436,6 +439,7 @@ class RegistryService:
                     for v in live
                 ]
             )
+            LOG.info("subject soft-deleted", extra={"subject": subject, "versions": len(live)})
             return [v.version for v in live]
 
     async def delete_version(self, subject: str, version: int, *, permanent: bool) -> int:
