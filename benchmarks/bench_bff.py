@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -305,8 +306,10 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         cpu_end = proc.cpu_times()
         stop.set()
         batches = await producing
-        async with httpx.AsyncClient(timeout=5) as http:
-            metrics_text = (await http.get(base + "/metrics")).text
+        metrics_text = ""
+        with contextlib.suppress(httpx.HTTPError):
+            async with httpx.AsyncClient(timeout=30) as http:
+                metrics_text = (await http.get(base + "/metrics")).text
         emit_p50, emit_p99 = _histogram_quantiles(metrics_text, 'event="crypto:ticker"')
         done = await asyncio.to_thread(results.get, True, 60)
         cpu_s = (cpu_end.user - cpu_start.user) + (cpu_end.system - cpu_start.system)

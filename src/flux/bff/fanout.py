@@ -25,10 +25,11 @@ from typing import Any, Final
 import engineio
 import socketio
 from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 
 from flux.bff.snapshot import Stream
 
-__all__ = ["BoundedSendQueue", "FanoutServer"]
+__all__ = ["BoundedSendQueue", "FanoutServer", "RoomManager"]
 
 LOG = logging.getLogger(__name__)
 
@@ -104,6 +105,43 @@ class BoundedSendQueue(asyncio.Queue[Any]):
         return False
 
 
+class RoomManager(socketio.AsyncManager):  # type: ignore[misc]
+    """Room emits without a task per recipient.
+
+    python-socketio already encodes a room emit once; it then creates one
+    asyncio task per member to enqueue the packet. With bounded queues the
+    enqueue never waits, so the same packet is handed to each member's queue
+    in turn instead (this is the library's own delivery loop, minus the tasks).
+    """
+
+    async def emit(  # noqa: PLR0917 - mirrors socketio.AsyncManager.emit
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: str | None = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        target = to or room
+        if callback is not None or skip_sid is not None or target is None:
+            await super().emit(
+                event, data, namespace, room=target, skip_sid=skip_sid, callback=callback, **kwargs
+            )
+            return
+        if namespace not in self.rooms:
+            return
+        pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, data])
+        encoded = pkt.encode()
+        frames = encoded if isinstance(encoded, list) else [encoded]
+        eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in frames]
+        for _sid, eio_sid in list(self.get_participants(namespace, target)):
+            for eio_pkt in eio_packets:
+                await self.server._send_eio_packet(eio_sid, eio_pkt)
+
+
 class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
     """``socketio.AsyncServer`` with bounded per-client send queues.
 
@@ -123,7 +161,7 @@ class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         self._queue_settings = (client_queue_limit, on_drop, on_overflow)
-        super().__init__(**kwargs)
+        super().__init__(client_manager=RoomManager(), **kwargs)
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         limit, on_drop, on_overflow = self._queue_settings
