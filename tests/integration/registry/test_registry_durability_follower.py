@@ -101,8 +101,7 @@ def test_kill_during_writes_loses_nothing_acknowledged(
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
     for thread in threads:
         thread.start()
-    while len(acknowledged) < 40:
-        threading.Event().wait(0.01)
+    assert _eventually(lambda: len(acknowledged) >= 40, seconds=60), "writes were not acknowledged"
     process.kill()
     stop.set()
     for thread in threads:
