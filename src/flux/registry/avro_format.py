@@ -211,13 +211,15 @@ def avro_compatibility_messages(reader: ParsedAvro, writer: ParsedAvro, *, direc
         return []
     kinds = sorted({i.name.upper() for i in result.incompatibilities})
     explanation = "; ".join(_RULE_TEXT.get(k, k) for k in kinds)
-    locations = ", ".join(_describe_location(reader.schema, loc) for loc in sorted(result.locations))
+    ordered = sorted(result.locations)
+    # " at <locations>" stays right after the rule: tools (the schema gate) parse it.
+    fields = ", ".join(_describe_location(reader.schema, loc) for loc in ordered)
     details = ", ".join(sorted(result.messages))
-    return [f"{'/'.join(kinds)} at {locations} ({details}): {explanation} [{direction}]"]
+    return [f"{'/'.join(kinds)} at {', '.join(ordered)} ({fields}; {details}): {explanation} [{direction}]"]
 
 
 def _describe_location(schema: avro.schema.Schema, location: str) -> str:
-    """``/fields/0/type/fields/2`` → ``field 'reading.city' (/fields/0/type/fields/2)`` (best effort)."""
+    """``/fields/0/type/fields/2`` → ``field 'reading.city'`` (best effort: the walk stops at unions)."""
     names: list[str] = []
     current: avro.schema.Schema | None = schema
     tokens = [t for t in location.split("/") if t]
@@ -238,8 +240,7 @@ def _describe_location(schema: avro.schema.Schema, location: str) -> str:
             current, index = current.values, index + 1
         else:
             break
-    where = f"field '{'.'.join(names)}'" if names else "the schema"
-    return f"{where} ({location or '/'})"
+    return f"field '{'.'.join(names)}'" if names else "the schema"
 
 
 _RULE_TEXT: Final = {

@@ -21,7 +21,9 @@ API:
         message per problem naming the rule (e.g. ``READER_FIELD_MISSING_DEFAULT_VALUE``,
         ``FIELD_SCALAR_KIND_CHANGED``), the field, the old version's position and the level.
         Non-transitive levels compare with the last previous schema only; transitive ones
-        with every previous schema.
+        with every previous schema. Avro messages have a stable shape that tools may parse:
+        ``RULE at /location[, /location] (field 'a.b'; details): explanation [LEVEL: direction]``;
+        Protobuf messages: ``RULE: field 'Msg.f' (#n) ... [LEVEL: direction]``.
     ``parse_schema(schema_type, text, references=None) -> ParsedSchema``: validates a schema;
         ``ParsedSchema.identity`` is the string two schemas share exactly when the registry
         treats them as the same schema; ``ParsedSchema.canonical`` is the Avro Parsing Canonical

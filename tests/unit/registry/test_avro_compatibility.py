@@ -72,7 +72,7 @@ def test_transitive_levels_look_at_every_version() -> None:
     problems = check(V_AB, history, L.BACKWARD_TRANSITIVE)
     assert len(problems) == 1
     assert "READER_FIELD_MISSING_DEFAULT_VALUE" in problems[0]
-    assert "(b)" in problems[0]
+    assert "(field 'b'; b)" in problems[0]
     assert "previous schema #1" in problems[0]
 
 
@@ -230,3 +230,11 @@ def test_messages_name_nested_fields() -> None:
     assert len(problems) == 1
     assert "field 'loc.city'" in problems[0]
     assert problems[0].startswith("TYPE_MISMATCH")
+
+
+def test_avro_message_shape_is_stable() -> None:
+    """Tools parse ``RULE at /location[, /location] (...)`` (the schema gate names fields from it)."""
+    import re
+
+    problems = check(record({"name": "a", "type": "string"}, B), [record(A, B_DEFAULT)], L.BACKWARD)
+    assert re.match(r"^[A-Z_/]+ at /[^ ,]*(, /[^ ,]*)* \(", problems[0]), problems[0]
