@@ -49,6 +49,7 @@ from flux.settings import Settings
 from flux.testing.stack import ephemeral_stack
 
 REPO = Path(__file__).resolve().parents[1]
+PROBES = 30
 PRODUCTS = ("BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "AVAX-USD", "LINK-USD")
 
 
@@ -121,8 +122,18 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any) -> None:
     await asyncio.to_thread(control.get)
     window = time.monotonic() - window_start
     stats["sample"] = False
+    results.put(
+        {
+            "phase": "window",
+            "delivered": stats["delivered"],
+            "window_s": window,
+            "latency_ms": stats["latency_ms"],
+            "errors": stats["errors"][:5],
+            "error_count": len(stats["errors"]),
+        }
+    )
     probes: list[float] = []
-    for _ in range(50):  # steady-state hydration: one connect at a time, tickers still flowing
+    for _ in range(PROBES):  # hydration under load: one connect at a time, tickers still flowing
         probe = {
             "connected": 0,
             "delivered": 0,
@@ -133,24 +144,14 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any) -> None:
         }
         probe_stop = asyncio.Event()
         task = asyncio.create_task(_client(url, probe, probe_stop))
-        async with asyncio.timeout(10):
-            while not probe["hydration_ms"] and not probe["errors"]:  # noqa: ASYNC110 - one probe
-                await asyncio.sleep(0.001)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                while not probe["hydration_ms"] and not probe["errors"]:  # noqa: ASYNC110 - one probe
+                    await asyncio.sleep(0.001)
         probes.extend(probe["hydration_ms"])
         probe_stop.set()
         await task
-    stats["hydration_ms"] = probes
-    results.put(
-        {
-            "phase": "done",
-            "delivered": stats["delivered"],
-            "window_s": window,
-            "latency_ms": stats["latency_ms"],
-            "hydration_ms": stats["hydration_ms"],
-            "errors": stats["errors"][:5],
-            "error_count": len(stats["errors"]),
-        }
-    )
+    results.put({"phase": "probes", "hydration_ms": probes, "attempted": PROBES})
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
 
@@ -311,7 +312,8 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
             async with httpx.AsyncClient(timeout=30) as http:
                 metrics_text = (await http.get(base + "/metrics")).text
         emit_p50, emit_p99 = _histogram_quantiles(metrics_text, 'event="crypto:ticker"')
-        done = await asyncio.to_thread(results.get, True, 60)
+        done = await asyncio.to_thread(results.get, True, 120)
+        probes = await asyncio.to_thread(results.get, True, 30 + 6 * PROBES)
         cpu_s = (cpu_end.user - cpu_start.user) + (cpu_end.system - cpu_start.system)
         return {
             "clients": connected["connected"],
@@ -322,12 +324,13 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
             "latency_p50_ms": _pct(done["latency_ms"], 0.50),
             "latency_p99_ms": _pct(done["latency_ms"], 0.99),
             "latency_max_ms": max(done["latency_ms"], default=float("nan")),
-            "hydration_p50_ms": _pct(done["hydration_ms"], 0.50),
-            "hydration_p99_ms": _pct(done["hydration_ms"], 0.99),
+            "hydration_p50_ms": _pct(probes["hydration_ms"], 0.50),
+            "hydration_p99_ms": _pct(probes["hydration_ms"], 0.99),
             "bff_cpu_pct": 100.0 * cpu_s / elapsed,
             "emit_p50_ms": emit_p50,
             "emit_p99_ms": emit_p99,
             "bff_peak_rss_mb": peak_rss / 2**20,
+            "hydration_probes": f"{len(probes['hydration_ms'])}/{probes['attempted']}",
             "client_errors": done["error_count"],
             "sample_errors": done["errors"],
         }
@@ -373,7 +376,11 @@ def main() -> int:
             f"{figures['emit_p50_ms']:.0f} / {figures['emit_p99_ms']:.0f} ms",
             "produced_at → room emit (bucket bound)",
         ),
-        ("hydration p50", f"{figures['hydration_p50_ms']:.1f} ms", "connect → first snapshot (50 probes)"),
+        (
+            "hydration p50",
+            f"{figures['hydration_p50_ms']:.1f} ms",
+            f"connect → first snapshot, under load ({figures['hydration_probes']} probes answered)",
+        ),
         ("hydration p99", f"{figures['hydration_p99_ms']:.1f} ms", "target <= 50 ms (warm cache)"),
         ("BFF CPU", f"{figures['bff_cpu_pct']:.0f} %", "of one core"),
         ("BFF peak RSS", f"{figures['bff_peak_rss_mb']:.0f} MB", "target <= 500 MB"),
