@@ -44,6 +44,11 @@ class BffSettings(BaseSettings):
     )
     # --- fan-out
     client_queue_limit: int = Field(default=256, ge=4, description="Queued messages per client.")
+    ticker_max_age_ms: int = Field(
+        default=2_000,
+        ge=1,
+        description="Ticker batches older than this when consumed are skipped (overload).",
+    )
     # --- cache
     valkey_timeout_seconds: float = Field(default=0.25, gt=0)
     valkey_key_prefix: str = "flux:bff:snapshot:"

@@ -263,6 +263,10 @@ class Gateway:
     async def publish(self, snapshot: Snapshot) -> bool:
         """Fan ``snapshot`` out to its room unless it is a duplicate or stale; return whether emitted."""
         stream = snapshot.stream
+        if stream is Stream.TICKER and now_ms() - snapshot.produced_at_ms > self.settings.ticker_max_age_ms:
+            # Behind (overload or a backlog after a pause): a newer batch supersedes this one (ADR-007).
+            self.metrics.stale_tickers.inc()
+            return False
         fresh = (
             self.cache.offer(snapshot)
             if stream.cached

@@ -55,6 +55,11 @@ class BffMetrics:
             "Clients disconnected because their send queue overflowed",
             registry=r,
         )
+        self.stale_tickers = Counter(
+            "flux_bff_stale_tickers_dropped",
+            "Ticker batches skipped because they were too old to relay",
+            registry=r,
+        )
         self.consumed = Counter("flux_bff_kafka_consumed", "Kafka records consumed", ["topic"], registry=r)
         self.dead_letters = Counter(
             "flux_bff_dead_letters", "Records sent to a dead-letter topic", ["topic"], registry=r

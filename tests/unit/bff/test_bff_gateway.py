@@ -261,3 +261,14 @@ async def test_cors_allowlist() -> None:
                 assert r.status == 400
     finally:
         await runner.cleanup()
+
+
+async def test_stale_ticker_batches_are_skipped(bff: RunningBff, connect: Connect) -> None:
+    client = await connect()
+    await client.client.call("subscribe", {"channel": "crypto.global"})
+    stale = Snapshot(Stream.TICKER, "global", "1@1", now_ms() - 60_000, {"ticks": []})
+    assert not await bff.publish(stale)
+    assert bff.app.metrics.stale_tickers._value.get() == 1
+    assert await bff.publish(Snapshot(Stream.TICKER, "global", "2@2", now_ms(), {"ticks": []}))
+    [received] = await client.wait_for("crypto:ticker")
+    assert received["snapshotId"] == "2@2"
