@@ -7,13 +7,14 @@ Measures, in one run on this machine:
   loopback, commands spread over a few cities so the coalescing cache absorbs them) → the
   ``WeatherUpdated`` event read back by this process. Reported as sustained commands/s (a burst
   produced as fast as possible, first command sent to last event read) and as latency p50/p99/max at
-  a fixed offered rate. Its peer, measured on the same broker in the same run, is a bare echo process
+  fixed offered rates, and the service's CPU per command. Its peer, measured on the same broker in the same run, is a bare echo process
   (plain confluent-kafka consumer → producer, no serde, no handler, no commit wait) on the same two
   topics: the ceiling the two Kafka hops allow.
 * **ticker ingest**: ticks/s that ``TickerStream`` (``TickerBatcher`` + registry Protobuf serde +
   Kafka producer, batches acknowledged) ingests from a fast in-memory tick source, next to a bare loop
   draining the same source; and ticks/s through the live path (fake Coinbase WebSocket feed →
-  ``CoinbaseTickerStream`` JSON parsing → ``TickerStream`` → Kafka).
+  ``CoinbaseTickerStream`` JSON parsing → ``TickerStream`` → Kafka), next to the bare client reading
+  the same feed (the feed's ceiling), and from the simulated market unpaced.
 
 Targets: >= 2,000 weather commands/s with coalescing, p99 < 50 ms; >= 20,000 ticks/s. Prints a
 table; exits 0 (figures are reported, never asserted).
@@ -49,6 +50,7 @@ from flux.kafka.config import consumer_config, producer_config
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde
+from flux.services.crypto import SimulatedCryptoProvider
 from flux.services.crypto.coinbase import CoinbaseTickerStream
 from flux.services.crypto.model import Tick
 from flux.services.crypto.service import DEFAULT_PRODUCTS, TickerStream
@@ -420,6 +422,10 @@ async def bench_ticker(settings: Settings, seconds: float, log: Path) -> dict[st
     results = {"bare loop": (await bare_loop(ticks, seconds), 0, 0)}
     results["TickerStream (in-memory source)"] = await run_stream(
         settings, lambda: fast_source(ticks, seconds + 5), seconds
+    )
+    market = SimulatedCryptoProvider(seed=1, tick_rate_hz=0)  # unpaced: as fast as it can generate
+    results["TickerStream (simulated market, unpaced)"] = await run_stream(
+        settings, lambda: market.ticks(DEFAULT_PRODUCTS), seconds
     )
     port = free_port()
     feed = spawn(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from prometheus_client import REGISTRY
 
 from flux.contracts import (
+    FetchWeather,
     NewsUpdated,
     RefreshNews,
     RefreshTopCoins,
@@ -179,3 +181,25 @@ async def test_crypto_ticker_batches_flow_without_commands(
         assert len(products) == len(set(products)), "one tick per product per batch"
         assert all(float(t.price) > 0 and t.time_ms > 0 for t in batch.ticks)
     assert {r.partition for r in records} == {0, 1, 2}
+
+
+async def test_a_command_repeated_in_one_burst_is_answered_once(
+    stack: RunningStack, serde: AsyncSerde, producer: AsyncProducer, reader: Callable[..., TopicReader]
+) -> None:
+    events = reader(WeatherUpdated.TOPIC)
+    repeated = fetch_weather("Echo Town", 12.0, 34.0)
+    marker = fetch_weather("Echo Town", 12.0, 34.0)
+    # queued before the service starts, so the copies land in one batch (or in pipelined batches)
+    await send_commands(producer, serde, [repeated, repeated, repeated, marker])
+    skipped_before = REGISTRY.get_sample_value(
+        "flux_commands_duplicate_total",
+        {"service": weather_service.SERVICE_NAME, "topic": FetchWeather.TOPIC},
+    )
+    async with in_process(weather_service, stack.settings):
+        records = await events.read(has_correlation(marker.command_id), serde=serde, contract=WeatherUpdated)
+    skipped = REGISTRY.get_sample_value(
+        "flux_commands_duplicate_total",
+        {"service": weather_service.SERVICE_NAME, "topic": FetchWeather.TOPIC},
+    )
+    assert len([r for r in records if r.decoded.correlation_id == repeated.command_id]) == 1
+    assert (skipped or 0) - (skipped_before or 0) == 2

@@ -113,6 +113,8 @@ class CommandLoop:
         self._last_lag = 0.0
         # Metric children per topic, looked up once (labels() costs microseconds per record).
         self._consumed = {t: COMMANDS_CONSUMED.labels(ctx.service, t) for t in self.routes}
+        # Command ids handled in the batches not yet committed: a repeat within them is skipped too.
+        self._unsettled: set[Any] = set()
         self._latency = {t: HANDLER_LATENCY.labels(ctx.service, t) for t in self.routes}
 
     @property
@@ -162,6 +164,7 @@ class CommandLoop:
                         "batch failed; retrying from its first offset",
                         extra={"error": str(failure), "retry_in_s": round(delay, 2), "attempt": failures},
                     )
+                    self._unsettled.clear()  # every unsettled record is read again
                     await _rewind(consumer, records)
                     await _sleep_unless(stop, delay)
                 elif batch is not None:
@@ -192,6 +195,7 @@ class CommandLoop:
             raise _TransientFailure(exc) from exc
         for topic, command_id in flight.batch.handled:
             self.ctx.recent_commands.add(command_id)
+            self._unsettled.discard(command_id)
             self._latency[topic].observe(acked_at - flight.batch.started)
         offsets = _next_offsets(flight.batch.records)
         await _commit_in_background(consumer, offsets)
@@ -259,18 +263,22 @@ class CommandLoop:
             await self._dead_letter(msg, exc)
             return None
         command_id = getattr(command, "command_id", None)
-        if command_id is not None and self.ctx.recent_commands.seen(command_id):
-            COMMANDS_DUPLICATE.labels(self.ctx.service, topic).inc()
-            return None
+        if command_id is not None:
+            if command_id in self._unsettled or self.ctx.recent_commands.seen(command_id):
+                COMMANDS_DUPLICATE.labels(self.ctx.service, topic).inc()
+                return None
+            self._unsettled.add(command_id)
         try:
             async with self._limit:
                 events = await route.handler(command)
         except CommandRejected as exc:
+            self._unsettled.discard(command_id)
             await self._dead_letter(msg, exc)
             return None
         except Exception as exc:
             if is_transient(exc):
                 raise _TransientFailure(exc) from exc
+            self._unsettled.discard(command_id)
             LOG.exception("handler failed; dead-lettering the command", extra={"topic": topic})
             await self._dead_letter(msg, exc)
             return None
