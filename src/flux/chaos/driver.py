@@ -172,6 +172,7 @@ async def run_chaos(
         await platform.down()
         with contextlib.suppress(OSError):
             shutil.copytree(logs_dir, saved_logs, dirs_exist_ok=True)
+            shutil.copy(platform.stack.kafka.kafka_dir / "server.log", saved_logs / "kafka-server.log")
         if owned_home:
             shutil.rmtree(work, ignore_errors=True)
     run = RunRecord(

@@ -18,7 +18,7 @@ from typing import Any
 from flux.chaos.driver import ChaosResult
 from flux.chaos.invariants import FaultRow, live_latencies, percentile
 
-__all__ = ["render_table", "render_verdicts", "write_reports"]
+__all__ = ["render_table", "render_verdicts", "report_stem", "to_json", "write_reports"]
 
 _COLUMNS = (
     "Fault",
@@ -200,18 +200,28 @@ def _markdown(result: ChaosResult, chart: Path | None) -> str:
     return "\n".join(parts) + "\n"
 
 
+def report_stem(profile: str) -> str:
+    """File name stem of a profile's report: ``chaos`` for the full run, ``chaos-<profile>`` otherwise."""
+    return "chaos" if profile == "full" else f"chaos-{profile}"
+
+
 def write_reports(result: ChaosResult, report_dir: Path) -> list[Path]:
-    """Write ``chaos.md``, ``chaos.json`` and ``chaos.png`` (when matplotlib is installed)."""
+    """Write ``<stem>.md``, ``<stem>.json`` and ``<stem>.png`` (the chart needs matplotlib).
+
+    The full run writes ``chaos.*`` (the committed report); ``quick`` and ``soak`` write
+    ``chaos-quick.*`` and ``chaos-soak.*`` so they never overwrite it.
+    """
     from flux.chaos.chart import write_chart  # noqa: PLC0415 - matplotlib is heavy; only here
 
+    stem = report_stem(result.profile.name)
     report_dir.mkdir(parents=True, exist_ok=True)
-    chart_path: Path | None = report_dir / "chaos.png"
+    chart_path: Path | None = report_dir / f"{stem}.png"
     try:
         write_chart(result, chart_path)  # type: ignore[arg-type]
     except ImportError:
         chart_path = None
-    md = report_dir / "chaos.md"
+    md = report_dir / f"{stem}.md"
     md.write_text(_markdown(result, chart_path))
-    js = report_dir / "chaos.json"
+    js = report_dir / f"{stem}.json"
     js.write_text(json.dumps(to_json(result), indent=1) + "\n")
     return [p for p in (md, js, chart_path) if p is not None]

@@ -27,7 +27,10 @@ def register(subparsers: Any) -> None:
         "--profile", choices=sorted(PROFILES), default="quick", help="run length (default: quick)"
     )
     parser.add_argument(
-        "--report-dir", type=Path, default=Path("reports"), help="where chaos.md/.json/.png go"
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        help="where the report goes (full: chaos.md/.json/.png; others: chaos-<profile>.*)",
     )
     parser.add_argument("--users", type=int, default=None, help="simulated users (default: the profile's)")
     parser.add_argument(
