@@ -152,6 +152,7 @@ async def run_chaos(
                 recovery=recovery,
                 progress=progress,
             )
+        memory_from = now_ms() + profile.memory_settle_s * 1000
         if profile.steady_s > 0:
             await _steady(
                 profile, ctx=ctx, workload=workload, windows=windows, recovery=recovery, progress=progress
@@ -179,6 +180,7 @@ async def run_chaos(
         profile=profile,
         started_at=started_at,
         warmup_end=warmup_end,
+        memory_from=memory_from,
         observed_until=observed_until,
         users=len(workload.users),
         windows=windows,

@@ -71,6 +71,7 @@ class RunRecord:
     profile: ChaosProfile
     started_at: float
     warmup_end: float
+    memory_from: float
     observed_until: float
     users: int
     windows: list[FaultWindow]
@@ -426,13 +427,13 @@ def _check_memory(run: RunRecord) -> list[dict[str, Any]]:
         by_component[sample.component].append(sample)
     for name, samples in sorted(by_component.items()):
         final = samples[-1]
-        settle_after = run.warmup_end
+        settle_after = run.memory_from
         for restarted in run.restarts.get(name, []):
             settle_after = max(settle_after, restarted + run.profile.warmup_s * 1000)
         baseline = next((s for s in samples if s.at >= settle_after and s.pid == final.pid), None)
         entry: dict[str, Any] = {"component": name, "final_mib": round(final.rss_kib / 1024, 1)}
         if baseline is None:
-            entry.update({"checked": False, "reason": "no sample after warm-up/restart"})
+            entry.update({"checked": False, "reason": "no sample after the memory baseline time"})
             out.append(entry)
             continue
         growth = final.rss_kib / baseline.rss_kib - 1

@@ -51,6 +51,9 @@ class ChaosProfile:
         drain_s: Quiet time at the end so every accepted command can arrive.
         recovery_bound_s: A command accepted during a fault must reach its clients within this long
             after the fault is lifted.
+        memory_settle_s: The memory baseline is taken this long into the steady phase (after the
+            fault plan), so every process has reached its working set (a JVM grows its heap for
+            minutes) and the check measures growth under steady load, not start-up.
         memory_span_s: The memory check needs at least this long between baseline and final sample.
     """
 
@@ -69,6 +72,7 @@ class ChaosProfile:
     steady_s: float
     drain_s: float
     recovery_bound_s: float
+    memory_settle_s: float
     memory_span_s: float
 
 
@@ -89,6 +93,7 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         steady_s=0.0,
         drain_s=8.0,
         recovery_bound_s=60.0,
+        memory_settle_s=0.0,
         memory_span_s=600.0,
     ),
     "full": ChaosProfile(
@@ -107,6 +112,7 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         steady_s=60.0,
         drain_s=15.0,
         recovery_bound_s=60.0,
+        memory_settle_s=30.0,
         memory_span_s=900.0,
     ),
     "soak": ChaosProfile(
@@ -125,6 +131,7 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         steady_s=1200.0,
         drain_s=15.0,
         recovery_bound_s=60.0,
-        memory_span_s=900.0,
+        memory_settle_s=300.0,
+        memory_span_s=840.0,
     ),
 }
