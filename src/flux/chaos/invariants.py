@@ -123,6 +123,7 @@ class Evaluation:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     stale: list[dict[str, Any]] = field(default_factory=list)
     command_latencies: list[tuple[float, float]] = field(default_factory=list)
+    fresh_latencies: list[float] = field(default_factory=list)
     deliveries_checked: int = 0
     lost: int = 0
     abandoned: int = 0
@@ -272,6 +273,8 @@ def _check_loss(run: RunRecord, index: _Index, rows: dict[str, FaultRow], result
             if user == ack.user:
                 latency_s = (satisfied - ack.sent_at) / 1000
                 result.command_latencies.append((ack.sent_at, latency_s))
+                if seen > ack.acked_at:  # answered by a snapshot that arrived after the ack
+                    result.fresh_latencies.append(latency_s)
                 if row is not None and window is not None:
                     row.max_e2e_s = max(row.max_e2e_s, latency_s)
                     if window.kind != "baseline" and ack.sent_at <= window.lifted_at + 2000:
@@ -563,7 +566,7 @@ def evaluate(run: RunRecord) -> Evaluation:
     checked = [m for m in result.memory if m.get("checked")]
     inv.append(
         InvariantResult(
-            "RSS within 15% of after warm-up",
+            "RSS at the end within 15% of the steady-load baseline",
             all(m["passed"] for m in checked) if checked else None,
             "; ".join(f"{m['component']} {m['growth_pct']:+.1f}%" for m in checked)
             or f"not checked (needs {run.profile.memory_span_s:.0f}s of steady load)",
