@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from confluent_kafka import KafkaError, TopicPartition
+from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.aio import AIOConsumer
 
 from flux.bff.codec import RecordCodec, registry_codec
@@ -133,11 +133,26 @@ class KafkaEventSource:
         assignment = []
         for name, partitions in sorted(present.items()):
             for partition in partitions:
-                _, high = await consumer.get_watermark_offsets(TopicPartition(name, partition), timeout=5.0)
+                high = await self._end_offset(consumer, TopicPartition(name, partition), deadline)
                 assignment.append(TopicPartition(name, partition, high))
                 self._positions[(name, partition)] = high
         await consumer.assign(assignment)
         LOG.info("consuming event topics from their end", extra={"partitions": len(assignment)})
+
+    @staticmethod
+    async def _end_offset(consumer: AIOConsumer, tp: TopicPartition, deadline: float) -> int:
+        """High watermark of ``tp``; retried while the partition has no leader yet (fresh topics)."""
+        while True:
+            try:
+                _, high = await consumer.get_watermark_offsets(tp, timeout=5.0)
+                return int(high)
+            except KafkaException as exc:
+                if time.monotonic() >= deadline:
+                    LOG.warning(
+                        "no end offset for %s[%d] (%s); starting at the end", tp.topic, tp.partition, exc
+                    )
+                    return int(OFFSET_END)
+                await asyncio.sleep(0.2)
 
     async def _consume(self, consumer: AIOConsumer, publish: Publish) -> None:
         while True:
