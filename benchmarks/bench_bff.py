@@ -305,6 +305,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         control.put("stop")
         elapsed = time.monotonic() - t0
         cpu_end, gen_end = proc.cpu_times(), gen.cpu_times()
+        load_average = os.getloadavg()[0]
         stop.set()
         batches = await producing
         metrics_text = ""
@@ -329,6 +330,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
             "hydration_p99_ms": _pct(probes["hydration_ms"], 0.99),
             "bff_cpu_pct": 100.0 * cpu_s / elapsed,
             "loadgen_cpu_pct": 100.0 * gen_s / elapsed,
+            "load_average_1m": load_average,
             "emit_p50_ms": emit_p50,
             "emit_p99_ms": emit_p99,
             "bff_peak_rss_mb": peak_rss / 2**20,
@@ -389,6 +391,11 @@ def main() -> int:
             "load generator CPU",
             f"{figures['loadgen_cpu_pct']:.0f} %",
             f"of one core ({os.cpu_count()} on this machine)",
+        ),
+        (
+            "machine load (1 min)",
+            f"{figures['load_average_1m']:.1f}",
+            "other work on the machine distorts figures",
         ),
         ("BFF peak RSS", f"{figures['bff_peak_rss_mb']:.0f} MB", "target <= 500 MB"),
         ("client errors", f"{figures['client_errors']}", "; ".join(figures["sample_errors"])[:80]),

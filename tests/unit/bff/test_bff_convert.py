@@ -1,0 +1,111 @@
+"""Generated contracts → Snapshot: keys, ids, produced_at and client JSON."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from flux.bff.convert import UnsupportedEvent, to_snapshot
+from flux.bff.snapshot import Stream
+from flux.contracts import (
+    CoinMove,
+    RefreshNews,
+    StockPerformance,
+    Tick,
+    TickerBatch,
+    TopMoversUpdated,
+    TopPerformersUpdated,
+    WeatherError,
+    WeatherStatus,
+    WeatherUpdated,
+)
+
+AT = datetime(2026, 11, 22, 3, 0, 0, 123000, tzinfo=UTC)
+AT_MS = int(AT.timestamp() * 1000)
+
+
+def test_weather_error_event() -> None:
+    event = WeatherUpdated(
+        event_id=uuid.uuid4(),
+        produced_at=AT,
+        source="weather-service",
+        snapshot_hash="h1",
+        city_key="atlantis",
+        status=WeatherStatus.ERROR,
+        error=WeatherError(code="city_not_found", message="no such city"),
+    )
+    snap = to_snapshot(event)
+    assert (snap.stream, snap.key, snap.snapshot_id, snap.produced_at_ms) == (
+        Stream.WEATHER,
+        "atlantis",
+        "h1",
+        AT_MS,
+    )
+    assert snap.room == "weather.atlantis"
+    assert snap.data == {
+        "cityKey": "atlantis",
+        "status": "error",
+        "observation": None,
+        "error": {"code": "city_not_found", "message": "no such city", "retryable": False},
+    }
+
+
+def test_movers_and_stocks_use_camel_case_and_exact_decimals() -> None:
+    movers = TopMoversUpdated(
+        event_id=uuid.uuid4(),
+        produced_at=AT,
+        source="crypto-service",
+        snapshot_hash="m1",
+        gainers=[
+            CoinMove(
+                symbol="SOL",
+                name="Solana",
+                price=Decimal("154.4100"),
+                change_pct_24h=7.5,
+                volume_24h=Decimal("1E+3"),
+            )
+        ],
+        losers=[],
+    )
+    snap = to_snapshot(movers)
+    assert snap.stream is Stream.MOVERS and snap.key == "global"
+    assert snap.data["gainers"][0] == {
+        "symbol": "SOL",
+        "name": "Solana",
+        "price": "154.41",
+        "changePct24h": 7.5,
+        "volume24h": "1000",
+    }
+    assert "eventId" not in snap.data and "snapshotHash" not in snap.data
+    stocks = TopPerformersUpdated(
+        event_id=uuid.uuid4(),
+        produced_at=AT,
+        source="stock-service",
+        snapshot_hash="s1",
+        performers=[StockPerformance(symbol="GME", name="GameStop", price=Decimal("32.30"), change_pct=19.6)],
+        as_of=AT,
+    )
+    data = to_snapshot(stocks).data
+    assert data["asOf"] == "2026-11-22T03:00:00.123Z"
+    assert data["performers"][0]["changePct"] == 19.6
+
+
+def test_ticker_batch() -> None:
+    batch = TickerBatch(
+        batch_sequence=42,
+        produced_at_ms=AT_MS,
+        source="crypto-service",
+        ticks=[Tick(product_id="BTC-USD", price="65000.5", time_ms=AT_MS, trade_id=7)],
+    )
+    snap = to_snapshot(batch)
+    assert snap.stream is Stream.TICKER and snap.snapshot_id == f"42@{AT_MS}"
+    assert snap.data["batchSequence"] == 42
+    assert snap.data["ticks"][0]["productId"] == "BTC-USD" and snap.data["ticks"][0]["price"] == "65000.5"
+
+
+def test_commands_are_not_relayed() -> None:
+    with pytest.raises(UnsupportedEvent):
+        to_snapshot(RefreshNews(command_id=uuid.uuid4(), issued_at=AT))
