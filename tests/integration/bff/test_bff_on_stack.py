@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -13,6 +15,7 @@ import pytest
 import valkey.asyncio as valkey_asyncio
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from flux.bff.snapshot import Stream
 from flux.catalogue import load_catalogue
 from flux.contracts import FetchWeather
 from flux.devstack.stack import RunningStack
@@ -301,3 +304,32 @@ async def test_invalid_payloads_and_floods_get_error_acks(bff: RunningBff, conne
     assert client.client.connected
     fresh = await connect(bff)
     assert (await fresh.client.call("subscribe", {"channel": "news.global"}))["ok"]
+
+
+async def test_flux_watch_prints_live_updates(bff: RunningBff, producer: EventProducer) -> None:
+    title = unique("watched")
+    await producer.send(news_event(title))
+    async with asyncio.timeout(10):
+        while (snap := bff.app.cache.latest(Stream.NEWS, "global")) is None or title not in str(snap.data):
+            await asyncio.sleep(0.05)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "flux",
+        "watch",
+        "--url",
+        bff.url,
+        "--channel",
+        "news.global",
+        "--json",
+        "--count",
+        "1",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    [line] = stdout.decode().splitlines()
+    record = json.loads(line)
+    assert record["event"] == "news"
+    assert record["data"]["articles"][0]["title"] == title
