@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from flux.bff.kafka_producer import KafkaSender
@@ -163,6 +162,20 @@ def loadgen_main(url: str, clients: int, control: Any, results: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------- helpers
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_bytes(pid: int) -> int:
+    """Resident set size of ``pid`` (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def _raise_fd_limit() -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -271,7 +284,6 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         news = _news()
         await sender.send(news.TOPIC, await serde.encode(news), key="global")  # warm the cache
         await asyncio.sleep(1.0)
-        proc = psutil.Process(bff.pid)
         ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
         loadgen = ctx.Process(target=loadgen_main, args=(ws_url, args.clients, control, results), daemon=True)
         loadgen.start()
@@ -294,17 +306,16 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
 
         producing = asyncio.create_task(produce())
         await asyncio.sleep(args.warmup)
-        gen = psutil.Process(loadgen.pid)
-        cpu_start, gen_start = proc.cpu_times(), gen.cpu_times()
+        cpu_start, gen_start = _cpu_seconds(bff.pid), _cpu_seconds(loadgen.pid)
         control.put("start")
         t0 = time.monotonic()
         peak_rss = 0
         while time.monotonic() - t0 < args.duration:
-            peak_rss = max(peak_rss, proc.memory_info().rss)
+            peak_rss = max(peak_rss, _rss_bytes(bff.pid))
             await asyncio.sleep(0.5)
         control.put("stop")
         elapsed = time.monotonic() - t0
-        cpu_end, gen_end = proc.cpu_times(), gen.cpu_times()
+        cpu_end, gen_end = _cpu_seconds(bff.pid), _cpu_seconds(loadgen.pid)
         load_average = os.getloadavg()[0]
         stop.set()
         batches = await producing
@@ -315,8 +326,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         emit_p50, emit_p99 = _histogram_quantiles(metrics_text, 'event="crypto:ticker"')
         done = await asyncio.to_thread(results.get, True, 120)
         probes = await asyncio.to_thread(results.get, True, 30 + 6 * PROBES)
-        cpu_s = (cpu_end.user - cpu_start.user) + (cpu_end.system - cpu_start.system)
-        gen_s = (gen_end.user - gen_start.user) + (gen_end.system - gen_start.system)
+        cpu_s, gen_s = cpu_end - cpu_start, gen_end - gen_start
         return {
             "clients": connected["connected"],
             "rate_hz": args.rate,
