@@ -269,7 +269,6 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         "FLUX_REGISTRY_URL": settings.registry_url,
         "FLUX_VALKEY_URL": settings.valkey_url,
         "FLUX_LOG_LEVEL": "WARNING",
-        "FLUX_BFF_CLIENT_QUEUE_LIMIT": "512",
     }
     bff = _start_bff(port, env, log)
     serde = AsyncSerde.from_settings(settings)

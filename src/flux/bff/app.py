@@ -104,6 +104,7 @@ class BffApp:
         self.sio = FanoutServer(
             async_mode="aiohttp",
             client_queue_limit=bs.client_queue_limit,
+            ticker_queue_limit=bs.ticker_queue_limit,
             on_drop=self.metrics.slow_client_drops.inc,
             on_overflow=self.metrics.slow_client_disconnects.inc,
             cors_allowed_origins=_cors(bs.cors_origins),

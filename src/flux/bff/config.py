@@ -44,6 +44,9 @@ class BffSettings(BaseSettings):
     )
     # --- fan-out
     client_queue_limit: int = Field(default=256, ge=4, description="Queued messages per client.")
+    ticker_queue_limit: int = Field(
+        default=16, ge=1, description="Ticker batches queued per client before the oldest is dropped."
+    )
     ticker_max_age_ms: int = Field(
         default=2_000,
         ge=1,

@@ -5,9 +5,10 @@ on every member's send queue; a writer task per client drains its queue to
 the socket. Engine.IO's queues are unbounded, so one stalled client would
 grow memory without limit. :class:`BoundedSendQueue` replaces them:
 
-* ticker batches (``crypto:ticker``) are **drop-to-latest**: when the queue
-  is full the oldest queued ticker batch is discarded to make room, so a slow
-  client skips intermediate prices but never falls further behind;
+* ticker batches (``crypto:ticker``) are **drop-to-latest**: a client holds at
+  most ``ticker_limit`` queued batches, and when that or the whole queue is
+  full the oldest queued batch is discarded to make room, so a slow client
+  skips intermediate prices but never falls further behind;
 * any other overflow (snapshots a client must not silently miss) ends the
   connection: the queue is cleared and a CLOSE is queued, the client
   reconnects and is hydrated from the cache with the latest snapshots.
@@ -58,47 +59,63 @@ class BoundedSendQueue(asyncio.Queue[Any]):
         limit: int,
         on_drop: Callable[[], None] = lambda: None,
         on_overflow: Callable[[], None] = lambda: None,
+        ticker_limit: int | None = None,
     ) -> None:
         super().__init__()
         self.limit = limit
+        self.ticker_limit = min(limit, ticker_limit or limit)
         self._on_drop = on_drop
         self._on_overflow = on_overflow
         self.overflowed = False
         self._messages = 0
+        self._tickers = 0
 
     def put_nowait(self, item: Any) -> None:
         if self.overflowed and _is_droppable_data(item):
             return
         if _is_droppable_data(item):
-            if self._messages >= self.limit and not self._make_room(item):
+            ticker = _is_ticker(item)
+            if ticker and self._tickers >= self.ticker_limit:
+                self._drop_oldest_ticker()
+            elif self._messages >= self.limit and not self._make_room(item):
                 return
             self._messages += 1
+            self._tickers += ticker
         super().put_nowait(item)
 
     def get_nowait(self) -> Any:
         item = super().get_nowait()
         if _is_droppable_data(item):
             self._messages -= 1
+            self._tickers -= _is_ticker(item)
         return item
+
+    def _drop_oldest_ticker(self) -> bool:
+        queued: Any = self._queue  # type: ignore[attr-defined]  # asyncio.Queue's deque
+        for index, old in enumerate(queued):
+            if _is_ticker(old):
+                del queued[index]
+                self.task_done()  # keep join() accounting right for the removed packet
+                self._messages -= 1
+                self._tickers -= 1
+                self._on_drop()
+                return True
+        return False
 
     def _make_room(self, item: Any) -> bool:
         """Free one slot for ``item``; return False when the client was cut off instead."""
         queued: Any = self._queue  # type: ignore[attr-defined]  # asyncio.Queue's deque
         if _is_ticker(item):
-            for index, old in enumerate(queued):
-                if _is_ticker(old):
-                    del queued[index]
-                    self.task_done()  # keep join() accounting right for the removed packet
-                    self._messages -= 1
-                    self._on_drop()
-                    return True
-            self._on_drop()
+            if self._drop_oldest_ticker():
+                return True
+            self._on_drop()  # the queue holds only snapshots: this batch is the one dropped
             return False
         self.overflowed = True
         for _ in range(len(queued)):
             self.task_done()
         queued.clear()
         self._messages = 0
+        self._tickers = 0
         super().put_nowait(eio_packet.Packet(eio_packet.CLOSE))
         super().put_nowait(None)  # makes the writer task stop and close the transport
         self._on_overflow()
@@ -147,6 +164,7 @@ class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
 
     Args:
         client_queue_limit: Message packets a client may have queued.
+        ticker_queue_limit: Ticker batches a client may have queued (drop-to-latest beyond).
         on_drop: Called for every ticker batch dropped for a slow client.
         on_overflow: Called when a slow client is disconnected.
         **kwargs: Passed to ``socketio.AsyncServer`` (and on to Engine.IO).
@@ -156,20 +174,21 @@ class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
         self,
         *,
         client_queue_limit: int,
+        ticker_queue_limit: int,
         on_drop: Callable[[], None],
         on_overflow: Callable[[], None],
         **kwargs: Any,
     ) -> None:
-        self._queue_settings = (client_queue_limit, on_drop, on_overflow)
+        self._queue_settings = (client_queue_limit, ticker_queue_limit, on_drop, on_overflow)
         super().__init__(client_manager=RoomManager(), **kwargs)
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
-        limit, on_drop, on_overflow = self._queue_settings
+        limit, ticker_limit, on_drop, on_overflow = self._queue_settings
 
         class _BoundedEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
             def create_queue(self, *args: Any, **kwargs: Any) -> Any:
                 if args or kwargs:
                     return super().create_queue(*args, **kwargs)
-                return BoundedSendQueue(limit, on_drop, on_overflow)
+                return BoundedSendQueue(limit, on_drop, on_overflow, ticker_limit)
 
         return _BoundedEngineIOServer

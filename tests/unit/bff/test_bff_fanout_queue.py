@@ -60,3 +60,15 @@ def test_control_packets_are_never_limited() -> None:
     for _ in range(5):
         queue.put_nowait(eio_packet.Packet(eio_packet.PING))
     assert queue.qsize() == 6 and not queue.overflowed
+
+
+def test_ticker_limit_keeps_only_the_latest_batches() -> None:
+    drops: list[int] = []
+    queue = BoundedSendQueue(100, on_drop=lambda: drops.append(1), ticker_limit=2)
+    queue.put_nowait(message("news", 1))
+    for n in range(5):
+        queue.put_nowait(message("crypto:ticker", n))
+    assert drain(queue) == ['2["news",{"n":1}]', '2["crypto:ticker",{"n":3}]', '2["crypto:ticker",{"n":4}]']
+    assert len(drops) == 3
+    queue.put_nowait(message("crypto:ticker", 5))  # counts went back down while draining
+    assert drain(queue) == ['2["crypto:ticker",{"n":5}]']
