@@ -109,8 +109,8 @@ class BffApp:
             on_overflow=self.metrics.slow_client_disconnects.inc,
             cors_allowed_origins=_cors(bs.cors_origins),
             max_http_buffer_size=bs.max_message_bytes,
-            ping_interval=20,
-            ping_timeout=20,
+            ping_interval=bs.ping_interval_seconds,
+            ping_timeout=bs.ping_timeout_seconds,
             http_compression=True,
         )
         self.gateway = Gateway(

@@ -42,6 +42,8 @@ class BffSettings(BaseSettings):
     refresh_coalesce_seconds: float = Field(
         default=5.0, ge=0, description="One refresh command per domain per window, across clients."
     )
+    ping_interval_seconds: float = Field(default=20.0, gt=0, description="Engine.IO heartbeat interval.")
+    ping_timeout_seconds: float = Field(default=20.0, gt=0, description="Missing pong after this = gone.")
     # --- fan-out
     client_queue_limit: int = Field(default=256, ge=4, description="Queued messages per client.")
     ticker_queue_limit: int = Field(

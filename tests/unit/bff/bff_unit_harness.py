@@ -90,7 +90,14 @@ async def start_bff(bff_settings: BffSettings) -> tuple[RunningBff, web.AppRunne
 
 @pytest.fixture
 async def bff() -> AsyncIterator[RunningBff]:
-    running, runner = await start_bff(BffSettings(refresh_coalesce_seconds=30, max_message_bytes=4096))
+    running, runner = await start_bff(
+        BffSettings(
+            refresh_coalesce_seconds=30,
+            max_message_bytes=4096,
+            ping_interval_seconds=1,
+            ping_timeout_seconds=2,
+        )
+    )
     yield running
     await runner.cleanup()
 

@@ -88,3 +88,16 @@ def test_watch_formats_each_kind() -> None:
         )
     )
     assert "error city_not_found" in error
+
+
+async def test_long_polling_fallback_works(bff: RunningBff) -> None:
+    received: list[Update] = []
+    client = FluxClient(bff.url)
+    client.on_news(received.append)
+    await client.connect(transports=("polling",))
+    try:
+        assert (await client.subscribe("news.global")).ok
+        await bff.publish(news("polled", now_ms()))
+        await wait_until(lambda: [u.snapshot_id for u in received] == ["polled"])
+    finally:
+        await client.disconnect()
