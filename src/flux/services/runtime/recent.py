@@ -5,8 +5,15 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from uuid import UUID
 
 __all__ = ["RecentIds"]
+
+
+def _compact(key: Hashable) -> Hashable:
+    # A UUID is a GC-tracked object; its int is not. 200,000 remembered ids stored as ints keep the
+    # garbage collector's full passes short (they were a major source of latency spikes).
+    return key.int if isinstance(key, UUID) else key
 
 
 class RecentIds:
@@ -27,12 +34,14 @@ class RecentIds:
         self._entries: OrderedDict[Hashable, float] = OrderedDict()
 
     def add(self, key: Hashable) -> None:
+        key = _compact(key)
         self._entries[key] = self._clock()
         self._entries.move_to_end(key)
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
     def seen(self, key: Hashable) -> bool:
+        key = _compact(key)
         added = self._entries.get(key)
         if added is None:
             return False
