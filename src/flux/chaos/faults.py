@@ -99,16 +99,12 @@ async def _poison(ctx: FaultContext, window: FaultWindow) -> None:
     written = await asyncio.to_thread(write_poison, ctx.platform.running.settings, tag)
     ctx.poison.extend(written)
     window.detail["records"] = len(written)
+    window.detail["tag"] = tag
     window.lifted_at = now_ms()
 
 
-async def _flood(ctx: FaultContext, window: FaultWindow) -> None:
-    """Measure a calm baseline as long as the flood, then flood from a separate process."""
-    baseline_from = now_ms()
-    await asyncio.sleep(ctx.profile.flood_s)
-    baseline_to = now_ms()
-    window.started_at = baseline_to
-    out = ctx.work_dir / f"flood-{int(baseline_to)}.json"
+async def _flood_once(ctx: FaultContext, seconds: float) -> dict[str, Any]:
+    out = ctx.work_dir / f"flood-{int(now_ms())}.json"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -116,23 +112,40 @@ async def _flood(ctx: FaultContext, window: FaultWindow) -> None:
         "--url",
         ctx.platform.bff_url,
         "--seconds",
-        str(ctx.profile.flood_s),
+        str(seconds),
         "--rate",
         str(FLOOD_RATE),
         "--out",
         str(out),
     )
     code = await process.wait()
+    exists = await asyncio.to_thread(out.exists)
+    if code != 0 or not exists:
+        return {"exit": code}
+    result: dict[str, Any] = json.loads(await asyncio.to_thread(out.read_text))
+    return result
+
+
+async def _flood(ctx: FaultContext, window: FaultWindow) -> None:
+    """Alternate calm and flood periods of equal length; the flood runs in a separate process."""
+    calm: list[tuple[float, float]] = []
+    flood: list[tuple[float, float]] = []
+    outcomes: dict[str, int] = {}
+    totals = {"sent": 0, "disconnects": 0}
+    for _ in range(ctx.profile.flood_cycles):
+        calm_from = now_ms()
+        await asyncio.sleep(ctx.profile.flood_s)
+        calm.append((calm_from, now_ms()))
+        result = await _flood_once(ctx, ctx.profile.flood_s)
+        flood.append((float(result.get("started_at", calm[-1][1])), float(result.get("ended_at", now_ms()))))
+        for key, count in result.get("outcomes", {}).items():
+            outcomes[key] = outcomes.get(key, 0) + int(count)
+        for key in totals:
+            totals[key] += int(result.get(key, 0))
     window.lifted_at = now_ms()
-    result: dict[str, Any] = json.loads(out.read_text()) if code == 0 and out.exists() else {"exit": code}
-    ctx.flood = {
-        "baseline_from": baseline_from,
-        "baseline_to": baseline_to,
-        "from": float(result.get("started_at", baseline_to)),
-        "to": float(result.get("ended_at", window.lifted_at)),
-        "result": result,
-    }
-    window.detail["flooder"] = result
+    summary = {**totals, "outcomes": outcomes, "periods": len(flood), "period_s": ctx.profile.flood_s}
+    ctx.flood = {"calm": calm, "flood": flood, "result": summary}
+    window.detail["flooder"] = summary
 
 
 def full_plan() -> list[Fault]:

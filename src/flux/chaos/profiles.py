@@ -46,7 +46,9 @@ class ChaosProfile:
         service_down_s: How long each killed domain service stays dead.
         bff_pause_s: How long the BFF stays SIGSTOPped.
         upstream_fault_s: Length of each upstream fault (slow, 5xx, 429).
-        flood_s: Length of the flood (and of the baseline window measured just before it).
+        flood_s: Length of one flood period (and of the calm period measured just before it).
+        flood_cycles: Calm/flood period pairs; interleaving them cancels the drift of whatever
+            else the host is running, which a single before/after pair cannot.
         steady_s: Extra load after the last fault (the soak's long tail, with periodic light faults).
         drain_s: Quiet time at the end so every accepted command can arrive.
         recovery_bound_s: A command accepted during a fault must reach its clients within this long
@@ -69,6 +71,7 @@ class ChaosProfile:
     bff_pause_s: float
     upstream_fault_s: float
     flood_s: float
+    flood_cycles: int
     steady_s: float
     drain_s: float
     recovery_bound_s: float
@@ -89,7 +92,8 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         service_down_s=1.0,
         bff_pause_s=4.0,
         upstream_fault_s=6.0,
-        flood_s=8.0,
+        flood_s=5.0,
+        flood_cycles=3,
         steady_s=0.0,
         drain_s=8.0,
         recovery_bound_s=60.0,
@@ -108,7 +112,8 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         service_down_s=3.0,
         bff_pause_s=10.0,
         upstream_fault_s=20.0,
-        flood_s=20.0,
+        flood_s=10.0,
+        flood_cycles=4,
         steady_s=60.0,
         drain_s=15.0,
         recovery_bound_s=60.0,
@@ -127,7 +132,8 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         service_down_s=3.0,
         bff_pause_s=10.0,
         upstream_fault_s=20.0,
-        flood_s=20.0,
+        flood_s=10.0,
+        flood_cycles=4,
         steady_s=1200.0,
         drain_s=15.0,
         recovery_bound_s=60.0,

@@ -203,10 +203,13 @@ def _markdown(result: ChaosResult, chart: Path | None) -> str:
             "",
             "## Flood",
             "",
-            f"Flooder: {flooder.get('sent', 0)} requests in {result.profile.flood_s:.0f} s, outcomes "
-            f"{flooder.get('outcomes', {})}, {flooder.get('disconnects', 0)} disconnects of the flooder. "
-            f"Others' message p99: {flood['baseline_p99_ms']} ms before, {flood['flood_p99_ms']} ms during "
-            f"(limit {flood['limit_ms']} ms = 2 x max(baseline, 20 ms)).",
+            f"Flooder: {flooder.get('sent', 0)} requests in {flooder.get('periods', 0)} periods of "
+            f"{flooder.get('period_s', 0):.0f} s, outcomes {flooder.get('outcomes', {})}, "
+            f"{flooder.get('disconnects', 0)} disconnects of the flooder (its oversized payloads close its "
+            f"own connection). Others' ticker latency pooled over the calm periods between floods: p50 "
+            f"{flood['baseline_p50_ms']} ms, p99 {flood['baseline_p99_ms']} ms; over the flood periods: p50 "
+            f"{flood['flood_p50_ms']} ms, p99 {flood['flood_p99_ms']} ms (limit {flood['limit_ms']} ms = "
+            f"2 x max(calm p99, 20 ms)); {flood['others_disconnected']} other clients disconnected.",
         ]
     problems = evaluation.losses + evaluation.duplicates + evaluation.stale
     if problems or result.run.crashes:
