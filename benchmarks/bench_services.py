@@ -158,6 +158,7 @@ async def drive(
     commands = [fetch_command(rng) for _ in range(count)]
     encoded = [(await serde.encode(c), city_key(c.data.city).encode(), c.command_id) for c in commands]
     producer = Producer(producer_config(settings, client_id="bench-commands", linger_ms=1))
+    producer.list_topics(FetchWeather.TOPIC, timeout=10)  # connected, metadata known: not timed
     collector = EventCollector(settings, WeatherUpdated.TOPIC)
     sent_at: dict[uuid.UUID, float] = {}
     started = time.perf_counter()
@@ -246,6 +247,32 @@ consumer.close()
 """
 
 
+def warm_broker(settings: Settings, seconds: float) -> int:
+    """Produce and consume raw records for ``seconds`` so the broker's JVM is past JIT warm-up.
+
+    A fresh broker answers produce and fetch requests several times slower for its first seconds of
+    traffic; without this, whichever peer runs first is measured on a cold broker. The records go to
+    the event topic (nothing in the benchmark consumes it as a group) and are read back at once.
+    """
+    producer = Producer(producer_config(settings, client_id="bench-warmup", linger_ms=1))
+    reader = EventCollector(settings, WeatherUpdated.TOPIC)
+    sent = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        for _ in range(200):
+            try:
+                producer.produce(WeatherUpdated.TOPIC, b"w" * 300, str(sent % 64).encode())
+                sent += 1
+            except BufferError:
+                producer.poll(0.01)
+        producer.poll(0)
+        time.sleep(0.002)
+    producer.flush(30)
+    reader.wait_for(sent, 30)
+    reader.close()
+    return sent
+
+
 async def bench_weather(settings: Settings, args: argparse.Namespace, log: Path) -> dict[str, Run]:
     results: dict[str, Run] = {}
     serde = AsyncSerde.from_settings(settings)
@@ -258,6 +285,8 @@ async def bench_weather(settings: Settings, args: argparse.Namespace, log: Path)
     async def correlation_of_echo(value: bytes) -> uuid.UUID:
         return (await serde.decode(FetchWeather, value)).command_id
 
+    warmed = await asyncio.to_thread(warm_broker, settings, args.warmup)
+    print(f"  broker warm-up: {warmed:,} records in {args.warmup:.0f} s", flush=True)
     async with FakeUpstreams(seed=3) as fake:
         env = {
             **os.environ,
@@ -511,5 +540,6 @@ if __name__ == "__main__":
         help="offered commands/s of the latency runs (comma-separated)",
     )
     parser.add_argument("--seconds", type=float, default=6, help="length of each paced run and ticker run")
+    parser.add_argument("--warmup", type=float, default=15, help="seconds of raw traffic to warm the broker")
     parser.add_argument("--verbose", action="store_true", help="print the tail of the processes' logs")
     asyncio.run(main(parser.parse_args()))

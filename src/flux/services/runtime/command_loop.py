@@ -20,6 +20,7 @@ import contextlib
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -49,6 +50,8 @@ LOG = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Any], Awaitable[Sequence[Outgoing]]]
 LAG_REFRESH_S: Final = 5.0
+# Handled batches whose events may await their acknowledgements at once.
+MAX_FLIGHTS: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,7 @@ class _Batch:
 
 @dataclass(frozen=True, slots=True)
 class _Flight:
-    """A batch whose events are being published."""
+    """A batch whose events are being published (landed in order)."""
 
     batch: _Batch
     task: asyncio.Task[float]
@@ -122,11 +125,12 @@ class CommandLoop:
         return self.assigned and self.healthy
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set; the batch in flight is finished and committed first.
+        """Consume until ``stop`` is set; the batches in flight are finished and committed first.
 
-        Batches are pipelined one deep: while batch N's events await their acknowledgements,
-        batch N+1 is read and handled. N+1's events are produced only after N is acknowledged
-        and committed, so per-key order holds and offsets are committed in order.
+        Batches are pipelined: a handled batch's events are produced at once (the idempotent
+        producer keeps their order) while the next batch is read and handled; batches land in
+        order — acknowledged, remembered, committed — and at most ``MAX_FLIGHTS`` are in the air.
+        After a failure nothing later is committed: every unlanded record is read again.
         """
         config = consumer_config(self.ctx.settings, group_id=self.ctx.service, client_id=self.ctx.service)
         consumer = AIOConsumer(config)
@@ -134,27 +138,38 @@ class CommandLoop:
         await consumer.subscribe(list(self.routes))
         failures = 0
         committed: list[TopicPartition] = []
-        flight: _Flight | None = None
+        flights: deque[_Flight] = deque()
         try:
             while not stop.is_set():
                 messages = await self._next_batch(consumer)
                 records = [m for m in messages if self._usable(m)]
                 failure: _TransientFailure | None = None
-                batch: _Batch | None = None
+                rewind: list[Message] = []
                 if records:
                     try:
                         batch = await self._handle_batch(records)
+                        flights.append(_Flight(batch, asyncio.create_task(self._publish(batch))))
                     except _TransientFailure as exc:
                         failure = exc
-                if flight is not None:
-                    try:
-                        committed = await self._land(consumer, flight)
-                        failures = 0
-                        self.healthy = True
-                    except _TransientFailure as exc:
-                        failure = failure or exc
-                        records = [*flight.batch.records, *records]
-                    flight = None
+                        rewind.extend(records)
+                # Land what is acknowledged; wait for the oldest when too many fly or something failed.
+                flight_failed = False
+                while flights and (
+                    flights[0].task.done() or len(flights) > MAX_FLIGHTS or failure is not None
+                ):
+                    flight = flights.popleft()
+                    if not flight_failed:
+                        try:
+                            committed = await self._land(consumer, flight)
+                            failures = 0
+                            self.healthy = True
+                            continue
+                        except _TransientFailure as exc:
+                            failure = failure or exc
+                            flight_failed = True
+                    else:
+                        await self._settle(flight)
+                    rewind.extend(flight.batch.records)
                 if failure is not None:
                     failures += 1
                     self.healthy = False
@@ -165,19 +180,22 @@ class CommandLoop:
                         extra={"error": str(failure), "retry_in_s": round(delay, 2), "attempt": failures},
                     )
                     self._unsettled.clear()  # every unsettled record is read again
-                    await _rewind(consumer, records)
+                    await _rewind(consumer, rewind)
                     await _sleep_unless(stop, delay)
-                elif batch is not None:
-                    flight = _Flight(batch, asyncio.create_task(self._publish(batch)))
                 await self._refresh_state(consumer)
-            if flight is not None:
-                with contextlib.suppress(_TransientFailure):
+            while flights:
+                flight = flights.popleft()
+                try:
                     committed = await self._land(consumer, flight)
+                except _TransientFailure:
+                    for rest in flights:
+                        await self._settle(rest)
+                    break
             if committed:  # make the last commit durable before leaving the group
                 with contextlib.suppress(Exception):
                     await consumer.commit(offsets=committed, asynchronous=False)
         finally:
-            if flight is not None and not flight.task.done():
+            for flight in flights:
                 flight.task.cancel()
             await consumer.close()
             self._consumer = None
@@ -200,6 +218,15 @@ class CommandLoop:
         offsets = _next_offsets(flight.batch.records)
         await _commit_in_background(consumer, offsets)
         return offsets
+
+    async def _settle(self, flight: _Flight) -> None:
+        """After an earlier failure: wait for the batch, remember its commands if published, never commit."""
+        try:
+            await flight.task
+        except Exception:
+            return
+        for _, command_id in flight.batch.handled:
+            self.ctx.recent_commands.add(command_id)
 
     async def _next_batch(self, consumer: AIOConsumer) -> list[Message]:
         """What is already fetched (up to a batch), else wait up to the poll timeout for the first record.
