@@ -59,7 +59,6 @@ from flux.services.runtime.publisher import EventPublisher
 from flux.services.runtime.recent import RecentIds
 from flux.settings import LogFormat, Settings
 from flux.testing.stack import ephemeral_stack
-from flux.upstreams import FakeUpstreams
 
 REPO = Path(__file__).resolve().parents[1]
 CITIES = [(f"Bench City {i}", -60.0 + 3 * i, -170.0 + 8.5 * i) for i in range(40)]
@@ -192,17 +191,33 @@ async def drive(
     return Run(count, len(latencies), last - started, list(latencies.values()))
 
 
-async def wait_ready(port: int, process: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
+async def wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
+    """Poll ``url`` until it answers 200 (raises when ``process`` exits first or time runs out)."""
     deadline = time.monotonic() + timeout_s
     async with httpx.AsyncClient(timeout=2) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"service exited with {process.returncode}")
+                raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
             with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
+                if (await client.get(url)).status_code == 200:
                     return
             await asyncio.sleep(0.1)
-    raise RuntimeError("service not ready in time")
+    raise RuntimeError(f"{url} not answering in time")
+
+
+async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    await wait_http(f"http://127.0.0.1:{port}/ready", process)
+
+
+async def upstream_calls(port: int) -> float:
+    """Weather upstream calls the service has made (its own ``/metrics``)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("flux_upstream_latency_seconds_count") and 'call="weather.current"' in line
+    )
 
 
 def spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -287,41 +302,49 @@ async def bench_weather(settings: Settings, args: argparse.Namespace, log: Path)
 
     warmed = await asyncio.to_thread(warm_broker, settings, args.warmup)
     print(f"  broker warm-up: {warmed:,} records in {args.warmup:.0f} s", flush=True)
-    async with FakeUpstreams(seed=3) as fake:
-        env = {
-            **os.environ,
-            **fake.environment(),
-            "FLUX_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "FLUX_REGISTRY_URL": settings.registry_url,
-            "FLUX_LOG_LEVEL": "WARNING",
-        }
-        port = free_port()
-        service = spawn([sys.executable, "-m", "flux", "service", "weather", "--port", str(port)], log, env)
-        try:
-            await wait_ready(port, service)
-            await drive(
-                settings, serde, count=2_000, rate=None, correlation_of=correlation_of_event
-            )  # warm-up
-            hits = fake.world.hits["weather"]
-            cpu_before = cpu_seconds(service.pid)
-            results["weather burst"] = await drive(
-                settings, serde, count=args.burst, rate=None, correlation_of=correlation_of_event
+    # The fake Open-Meteo runs in its own process, so the load generator never slows its answers.
+    upstream_port = free_port()
+    upstreams = spawn(
+        [sys.executable, "-m", "flux", "upstreams", "serve", "--port", str(upstream_port), "--seed", "3"], log
+    )
+    env = {
+        **os.environ,
+        "FLUX_PROVIDER": "live",
+        "FLUX_WEATHER_URL": f"http://127.0.0.1:{upstream_port}",
+        "FLUX_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "FLUX_REGISTRY_URL": settings.registry_url,
+        "FLUX_LOG_LEVEL": "WARNING",
+    }
+    port = free_port()
+    service = spawn([sys.executable, "-m", "flux", "service", "weather", "--port", str(port)], log, env)
+    try:
+        await wait_http(f"http://127.0.0.1:{upstream_port}/_control/health", upstreams)
+        await wait_ready(port, service)
+        await drive(settings, serde, count=2_000, rate=None, correlation_of=correlation_of_event)  # warm-up
+        calls = await upstream_calls(port)
+        cpu_before = cpu_seconds(service.pid)
+        results["weather burst"] = await drive(
+            settings, serde, count=args.burst, rate=None, correlation_of=correlation_of_event
+        )
+        cpu_ms = (cpu_seconds(service.pid) - cpu_before) * 1000 / args.burst
+        print(f"  service CPU during the burst: {cpu_ms * 1000:.0f} us per command "
+              f"(one core would allow ~{1000 / cpu_ms:,.0f} cmd/s)")  # fmt: skip
+        for rate in args.rates:
+            results[f"weather @{rate:.0f}/s"] = await drive(
+                settings,
+                serde,
+                count=int(rate * args.seconds),
+                rate=rate,
+                correlation_of=correlation_of_event,
             )
-            cpu_ms = (cpu_seconds(service.pid) - cpu_before) * 1000 / args.burst
-            print(f"  service CPU during the burst: {cpu_ms * 1000:.0f} us per command "
-                  f"(one core would allow ~{1000 / cpu_ms:,.0f} cmd/s)")  # fmt: skip
-            for rate in args.rates:
-                results[f"weather @{rate:.0f}/s"] = await drive(
-                    settings,
-                    serde,
-                    count=int(rate * args.seconds),
-                    rate=rate,
-                    correlation_of=correlation_of_event,
-                )
-            upstream_calls = fake.world.hits["weather"] - hits
-        finally:
-            stop(service)
-    print(f"  upstream requests during the weather runs: {upstream_calls} (cities: {len(CITIES)}, TTL 30 s)")
+        calls = await upstream_calls(port) - calls
+    finally:
+        stop(service)
+        stop(upstreams)
+    sent = args.burst + sum(int(r * args.seconds) for r in args.rates)
+    print(
+        f"  upstream requests for {sent:,} commands: {calls:.0f} (cities: {len(CITIES)}, readings cached 30 s)"
+    )
 
     echo = spawn(
         [sys.executable, "-c", ECHO_SCRIPT, settings.kafka_bootstrap, command_topic, WeatherUpdated.TOPIC],
