@@ -45,7 +45,7 @@ async def run_flood(url: str, seconds: float, rate: float) -> FloodResult:
 
     async def one(event: str, payload: Any) -> None:
         try:
-            reply = await sio.call(event, payload, timeout=5)
+            reply = await sio.call(event, payload, timeout=3)
         except Exception as exc:
             outcomes[f"no-ack:{type(exc).__name__}"] += 1
             return
@@ -80,7 +80,7 @@ async def run_flood(url: str, seconds: float, rate: float) -> FloodResult:
         await asyncio.sleep(1.0 / rate)
     ended_at_ms = time.time() * 1000
     if tasks:
-        await asyncio.wait(tasks, timeout=6)
+        await asyncio.wait(tasks, timeout=3)
     with contextlib.suppress(Exception):
         await sio.disconnect()
     return {
