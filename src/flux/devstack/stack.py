@@ -259,7 +259,9 @@ class DevStack:
             details = "; ".join(f"{r.subject} v{r.version}: {r.status}" for r in failed)
             raise DevStackError(f"registering schemas failed: {details}")
         subjects = len({r.subject for r in rows})
-        progress(f"  {'schemas':<17}{subjects} subjects, {len(rows)} versions registered ({time.monotonic() - t0:.1f}s)")
+        progress(
+            f"  {'schemas':<17}{subjects} subjects, {len(rows)} versions registered ({time.monotonic() - t0:.1f}s)"
+        )
 
     def _start_and_wait(self, components: list[Component], progress: Progress) -> None:
         launched_at = {}
