@@ -44,5 +44,6 @@ async def test_quick_profile_keeps_every_promise(output_dir: Path) -> None:
     assert result.run.connected_at_end == result.run.users
     flood = evaluation.flood
     assert flood["rate_limited"] > 0 and flood["others_disconnected"] == 0, flood
+    # A quick run has too few samples for a p99 ratio (reported, not judged); full and soak judge it.
     assert flood["passed"], flood
     assert evaluation.passed, summary

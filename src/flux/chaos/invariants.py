@@ -46,6 +46,9 @@ MEMORY_GROWTH_LIMIT: Final = 0.15
 FLOOD_FACTOR: Final = 2.0
 # p99 below this is scheduler noise on a small machine; the 2x rule applies to at least this baseline.
 FLOOD_FLOOR_MS: Final = 20.0
+# A p99 resting on fewer than 20 samples above it is one scheduler hiccup; below this the latency
+# ratio is reported, not judged (the quick profile; full and soak pool several thousand samples).
+FLOOD_MIN_SAMPLES: Final = 2000
 COALESCE_WINDOW_MS: Final = 5_000 + 1_000
 CLOCK_SLACK_MS: Final = 50
 _MAX_DETAILS: Final = 40
@@ -478,7 +481,10 @@ def _check_flood(run: RunRecord) -> dict[str, Any]:
     others_dropped = [
         d for d in run.disconnects if any(start <= d[0] <= end + 2000 for start, end in flood["flood"])
     ]
+    judged = min(len(calm), len(during)) >= FLOOD_MIN_SAMPLES
+    fair = loaded < limit or not judged
     return {
+        "latency_judged": judged,
         "baseline_p99_ms": round(base, 1),
         "flood_p99_ms": round(loaded, 1),
         "baseline_p50_ms": round(percentile(calm, 50), 1),
@@ -488,7 +494,7 @@ def _check_flood(run: RunRecord) -> dict[str, Any]:
         "rate_limited": int(outcomes.get("rate_limited", 0)),
         "flooder": flood.get("result", {}),
         "others_disconnected": len(others_dropped),
-        "passed": bool(loaded < limit and outcomes.get("rate_limited", 0) > 0 and not others_dropped),
+        "passed": bool(fair and outcomes.get("rate_limited", 0) > 0 and not others_dropped),
     }
 
 
@@ -594,7 +600,9 @@ def evaluate(run: RunRecord) -> Evaluation:
             flood.get("passed") if flood else None,
             (
                 f"p99 calm {flood['baseline_p99_ms']} ms, flooding {flood['flood_p99_ms']} ms "
-                f"(limit {flood['limit_ms']} ms), "
+                f"(limit {flood['limit_ms']} ms"
+                + ("" if flood["latency_judged"] else f"; not judged: {min(flood['samples'])} samples")
+                + "), "
                 f"{flood['rate_limited']} rate_limited acks, {flood['others_disconnected']} others disconnected"
             )
             if flood
