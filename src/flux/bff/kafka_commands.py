@@ -14,7 +14,6 @@ from typing import Any
 
 from flux.bff.codec import RecordCodec, registry_codec
 from flux.bff.commands import Command, CommandKind, CommandUnavailable
-from flux.bff.kafka_producer import DeliveryFailed, KafkaSender
 from flux.bff.metrics import BffMetrics
 from flux.contracts import (
     FetchTrigger,
@@ -25,6 +24,8 @@ from flux.contracts import (
     RefreshTopMovers,
     RefreshTopPerformers,
 )
+from flux.kafka.config import producer_config
+from flux.kafka.producer import AsyncProducer, DeliveryError
 from flux.settings import Settings
 
 __all__ = ["KafkaCommandSink", "to_contract"]
@@ -57,6 +58,10 @@ def to_contract(command: Command) -> Any:
     return cls(command_id=uuid.uuid4(), issued_at=command.issued_at, requested_by=uuid.UUID(command.user_id))
 
 
+def _key_bytes(key: str | bytes | None) -> bytes | None:
+    return key.encode() if isinstance(key, str) else key
+
+
 class KafkaCommandSink:
     """Produces commands to Kafka (see module docs)."""
 
@@ -64,12 +69,14 @@ class KafkaCommandSink:
         self._settings = settings
         self._metrics = metrics
         self._codec = codec
-        self._sender: KafkaSender | None = None
+        self._sender: AsyncProducer | None = None
 
     async def start(self) -> None:
         if self._codec is None:
             self._codec = registry_codec(self._settings)
-        self._sender = KafkaSender(self._settings, client_id="flux-bff-commands")
+        self._sender = AsyncProducer(
+            producer_config(self._settings, client_id="flux-bff-commands", linger_ms=1)
+        )
 
     async def send(self, command: Command) -> None:
         if self._sender is None or self._codec is None:
@@ -78,8 +85,8 @@ class KafkaCommandSink:
         topic: str = contract.TOPIC
         try:
             value = await self._codec.encode(topic, contract)
-            await self._sender.send(topic, value, key=command.key)
-        except DeliveryFailed as exc:
+            await self._sender.send(topic, value=value, key=_key_bytes(command.key))
+        except DeliveryError as exc:
             LOG.warning("command not delivered", extra={"topic": topic, "error": str(exc)})
             raise CommandUnavailable("request could not be queued; try again") from exc
         except Exception as exc:
@@ -88,7 +95,7 @@ class KafkaCommandSink:
 
     async def stop(self) -> None:
         if self._sender is not None:
-            await self._sender.close()
+            await self._sender.aclose(wait_s=5.0)
             self._sender = None
         if self._codec is not None:
             await self._codec.close()

@@ -27,48 +27,24 @@ from confluent_kafka.aio import AIOConsumer
 from flux.bff.codec import RecordCodec, registry_codec
 from flux.bff.config import BffSettings
 from flux.bff.convert import UnsupportedEvent, to_snapshot
-from flux.bff.kafka_producer import KafkaSender
 from flux.bff.metrics import BffMetrics
 from flux.bff.snapshot import Snapshot
 from flux.catalogue import TopicSpec, load_catalogue
-from flux.kafka.config import consumer_config
+from flux.kafka.config import consumer_config, producer_config
+from flux.kafka.dead_letter import DeadLetterPublisher
+from flux.kafka.producer import AsyncProducer
 from flux.settings import Settings
 
-__all__ = ["DLQ_HEADERS", "KafkaEventSource", "dead_letter_headers"]
+__all__ = ["KafkaEventSource"]
 
 LOG = logging.getLogger(__name__)
 
 Publish = Callable[[Snapshot], Awaitable[bool]]
 
-DLQ_HEADERS: Final = (
-    "flux.error.class",
-    "flux.error.message",
-    "flux.original.topic",
-    "flux.original.partition",
-    "flux.original.offset",
-    "flux.original.timestamp",
-    "flux.failed.by",
-)
 _LAG_INTERVAL_S: Final = 5.0
 # SerdeError is a ValueError: bad magic byte, unknown schema id, truncated or mismatched body.
 _BAD_RECORD: Final = (ValueError, TypeError, KeyError, UnsupportedEvent)
 _BATCH: Final = 500
-
-
-def dead_letter_headers(msg: Any, exc: BaseException) -> list[tuple[str, str | bytes | None]]:
-    """Headers of a dead letter: why it failed and where it came from (plus the original headers)."""
-    _, timestamp = msg.timestamp()
-    values = (
-        type(exc).__name__,
-        str(exc)[:1000],
-        msg.topic(),
-        str(msg.partition()),
-        str(msg.offset()),
-        str(timestamp),
-        "bff",
-    )
-    extra = [(k, v if isinstance(v, bytes) else str(v).encode()) for k, v in (msg.headers() or [])]
-    return [(name, value.encode()) for name, value in zip(DLQ_HEADERS, values, strict=True)] + extra
 
 
 class KafkaEventSource:
@@ -88,7 +64,8 @@ class KafkaEventSource:
         self.group_id = f"flux-bff-{suffix}"
         self._topics: tuple[TopicSpec, ...] = load_catalogue().consumed_by("bff")
         self._consumer: AIOConsumer | None = None
-        self._dlq: KafkaSender | None = None
+        self._dlq_producer: AsyncProducer | None = None
+        self._dlq: DeadLetterPublisher | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: dict[tuple[str, int], int] = {}
         self._ready = False
@@ -106,7 +83,8 @@ class KafkaEventSource:
         )
         config["fetch.wait.max.ms"] = 10  # latency over batching: the BFF is a real-time relay
         self._consumer = AIOConsumer(config, max_workers=2)
-        self._dlq = KafkaSender(self._settings, client_id=f"{self.group_id}-dlq")
+        self._dlq_producer = AsyncProducer(producer_config(self._settings, client_id=f"{self.group_id}-dlq"))
+        self._dlq = DeadLetterPublisher(self._dlq_producer, service="bff")
         await self._assign_at_end(self._consumer)
         self._ready = True
         self._tasks = [
@@ -205,22 +183,9 @@ class KafkaEventSource:
 
     async def _dead_letter(self, msg: Any, exc: BaseException) -> None:
         topic = msg.topic()
-        dlq = load_catalogue().dead_letter_for(topic)
-        LOG.warning(
-            "bad record sent to dead-letter topic",
-            extra={
-                "topic": topic,
-                "partition": msg.partition(),
-                "offset": msg.offset(),
-                "dlq": dlq,
-                "error": f"{type(exc).__name__}: {exc}",
-            },
-        )
         try:
             assert self._dlq is not None
-            await self._dlq.send(
-                dlq, msg.value() or b"", key=msg.key(), headers=dead_letter_headers(msg, exc)
-            )
+            await self._dlq.publish(msg, exc)
             self._metrics.dead_letters.labels(topic).inc()
         except Exception:
             LOG.exception("could not write dead letter", extra={"topic": topic, "offset": msg.offset()})
@@ -252,8 +217,9 @@ class KafkaEventSource:
             with contextlib.suppress(Exception):
                 await self._consumer.close()
             self._consumer = None
-        if self._dlq is not None:
-            await self._dlq.close()
+        if self._dlq_producer is not None:
+            await self._dlq_producer.aclose(wait_s=5.0)
+            self._dlq_producer = None
             self._dlq = None
         if self._codec is not None:
             await self._codec.close()

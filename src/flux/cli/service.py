@@ -10,7 +10,8 @@ from flux.settings import get_settings
 
 __all__ = ["SERVICES", "register"]
 
-# name -> (module with `build` and `SERVICE_NAME`, default probe port offset)
+# name -> module with `build` and `SERVICE_NAME`; order gives the default probe port
+# (FLUX_SERVICE_BASE_PORT + 1 for weather ... + 4 for stock, as the dev stack and compose use).
 SERVICES: Final = {
     "weather": "flux.services.weather.service",
     "crypto": "flux.services.crypto.service",
@@ -32,5 +33,5 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     module = importlib.import_module(SERVICES[args.name])
-    port = args.port or settings.service_base_port + 1 + sorted(SERVICES).index(args.name)
+    port = args.port or settings.service_base_port + 1 + list(SERVICES).index(args.name)
     return serve(module.SERVICE_NAME, module.build, settings, host=args.host, port=port)

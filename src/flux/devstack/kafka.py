@@ -133,8 +133,8 @@ class KafkaNode(Component):
             *self._jvm_args(),
             "kafka.tools.StorageTool",
             "format",
-            "-t",
-            cluster_id,
+            # `=` form: a random id may start with "-" and must not read as an option.
+            f"--cluster-id={cluster_id}",
             "-c",
             str(self.kafka_dir / "server.properties"),
             "--standalone",

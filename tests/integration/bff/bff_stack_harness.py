@@ -25,7 +25,6 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from flux.bff.app import BffApp
 from flux.bff.config import BffSettings
-from flux.bff.kafka_producer import KafkaSender
 from flux.catalogue import TopicKind, load_catalogue
 from flux.contracts import (
     Article,
@@ -39,6 +38,8 @@ from flux.contracts import (
     WeatherUpdated,
 )
 from flux.devstack.stack import RunningStack
+from flux.kafka.config import producer_config
+from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde
 from flux.serde.schema_registration import register_history
 from flux.serde.subjects import load_subjects
@@ -139,20 +140,20 @@ class EventProducer:
 
     def __init__(self, stack: RunningStack) -> None:
         self.serde = AsyncSerde.from_settings(stack.settings)
-        self.sender = KafkaSender(stack.settings, client_id="test-event-producer")
+        self.sender = AsyncProducer(producer_config(stack.settings, client_id="test-event-producer"))
         self.ticker_topic = next(
             t.name for t in load_catalogue().consumed_by("bff") if t.kind is TopicKind.STREAM
         )
 
     async def send(self, event: Any, key: str = "global") -> None:
         topic = self.ticker_topic if isinstance(event, TickerBatch) else event.TOPIC
-        await self.sender.send(topic, await self.serde.encode(event), key=key)
+        await self.sender.send(topic, value=await self.serde.encode(event), key=key.encode())
 
     async def send_raw(self, topic: str, value: bytes, key: str = "global") -> None:
-        await self.sender.send(topic, value, key=key)
+        await self.sender.send(topic, value=value, key=key.encode())
 
     async def close(self) -> None:
-        await self.sender.close()
+        await self.sender.aclose(wait_s=5.0)
         await self.serde.aclose()
 
 

@@ -275,10 +275,10 @@ async def test_bad_records_go_to_the_dead_letter_topic(
         consumer.close()
     assert len(parked) == 2
     for headers in parked:
-        assert headers["flux.original.topic"] == topic.encode()
-        assert headers["flux.error.class"]
-        assert int(headers["flux.original.offset"]) >= 0
-        assert int(headers["flux.original.timestamp"]) > 0
+        assert headers["flux.dlq.original.topic"] == topic.encode()
+        assert headers["flux.dlq.error.class"]
+        assert int(headers["flux.dlq.original.offset"]) >= 0
+        assert int(headers["flux.dlq.original.timestamp"]) > 0
     # The consumer kept going: a good event still arrives.
     client = await connect(bff)
     await client.client.call("subscribe", {"channel": "news.global"})

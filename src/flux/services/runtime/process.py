@@ -27,7 +27,6 @@ from flux.serde import AsyncSerde
 from flux.services.runtime.command_loop import CommandLoop, CommandRoute
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.failures import is_transient
-from flux.services.runtime.loop_producer import LoopProducer
 from flux.services.runtime.publisher import EventPublisher
 from flux.services.runtime.recent import RecentIds
 from flux.services.runtime.warmup import remember_recent_commands
@@ -113,14 +112,12 @@ async def run_service(
     serde = AsyncSerde.from_settings(settings)
     # linger 1 ms: a batch's events are produced together anyway, and the command loop awaits their acks.
     producer = AsyncProducer(producer_config(settings, client_id=name, linger_ms=1))
-    # Snapshot events go through a producer polled on the loop thread (see loop_producer.py).
-    event_producer = LoopProducer(producer_config(settings, client_id=f"{name}-events", linger_ms=1))
     ctx = ServiceContext(
         service=name,
         settings=settings,
         serde=serde,
         producer=producer,
-        publisher=EventPublisher(event_producer, serde, name),
+        publisher=EventPublisher(producer, serde, name),
         dead_letters=DeadLetterPublisher(producer, service=name),
         recent_commands=RecentIds(DEDUPE_CAPACITY, DEDUPE_WINDOW_S),
     )
@@ -159,7 +156,6 @@ async def run_service(
         for task in tasks:
             task.cancel()
         await definition.aclose()
-        await event_producer.aclose()
         await producer.aclose()
         await serde.aclose()
         await runner.cleanup()

@@ -7,7 +7,6 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from confluent_kafka import Message
 
@@ -16,7 +15,7 @@ from flux.serde import AsyncSerde
 from flux.serde.contract_schema import contract_schema
 from flux.services.runtime.metrics import EVENTS_PUBLISHED
 
-__all__ = ["EventPublisher", "Outgoing", "RecordProducer"]
+__all__ = ["EventPublisher", "Outgoing"]
 
 LOG = logging.getLogger(__name__)
 
@@ -33,22 +32,12 @@ class Outgoing:
         return contract_schema(type(self.event)).topic
 
 
-class RecordProducer(Protocol):
-    """What the publisher needs of a producer (:class:`AsyncProducer` or :class:`LoopProducer`)."""
-
-    def produce(
-        self, topic: str, *, value: bytes | None, key: bytes | None = None
-    ) -> asyncio.Future[Message]:
-        """Queue a record; the future resolves once the broker acknowledged it."""
-        ...
-
-
 class EventPublisher:
     """Encodes events with the registry serde and produces them with acks=all."""
 
     __slots__ = ("_producer", "_serde", "service")
 
-    def __init__(self, producer: RecordProducer | AsyncProducer, serde: AsyncSerde, service: str) -> None:
+    def __init__(self, producer: AsyncProducer, serde: AsyncSerde, service: str) -> None:
         self._producer = producer
         self._serde = serde
         self.service = service
