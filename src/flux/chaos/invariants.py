@@ -52,10 +52,11 @@ FLOOD_MIN_SAMPLES: Final = 2000
 COALESCE_WINDOW_MS: Final = 5_000 + 1_000
 CLOCK_SLACK_MS: Final = 50
 _MAX_DETAILS: Final = 40
-_ORIGIN_TOPIC: Final = ("flux.dlq.original.topic", "flux.original.topic")
-_ORIGIN_OFFSET: Final = ("flux.dlq.original.offset", "flux.original.offset")
-_ERROR_CLASS: Final = ("flux.dlq.error.class", "flux.error.class")
-_ERROR_MESSAGE: Final = ("flux.dlq.error.message", "flux.error.message")
+# Every Flux consumer dead-letters through flux.kafka.dead_letter, with these headers.
+_ORIGIN_TOPIC: Final = ("flux.dlq.original.topic",)
+_ORIGIN_OFFSET: Final = ("flux.dlq.original.offset",)
+_ERROR_CLASS: Final = ("flux.dlq.error.class",)
+_ERROR_MESSAGE: Final = ("flux.dlq.error.message",)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
