@@ -37,10 +37,11 @@ from typing import Any
 import httpx
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from flux.bff.kafka_producer import KafkaSender
 from flux.catalogue import TopicKind, load_catalogue
 from flux.contracts import Article, NewsUpdated, Tick, TickerBatch
 from flux.devstack.ports import free_port
+from flux.kafka.config import producer_config
+from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde
 from flux.serde.schema_registration import register_history
 from flux.serde.subjects import load_subjects
@@ -272,7 +273,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
     }
     bff = _start_bff(port, env, log)
     serde = AsyncSerde.from_settings(settings)
-    sender = KafkaSender(settings, client_id="bench-bff")
+    sender = AsyncProducer(producer_config(settings, client_id="bench-bff", linger_ms=1))
     ticker_topic = next(t.name for t in load_catalogue().consumed_by("bff") if t.kind is TopicKind.STREAM)
     ctx = mp.get_context("spawn")
     control, results = ctx.Queue(), ctx.Queue()
@@ -281,7 +282,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         base = f"http://127.0.0.1:{port}"
         await _wait_ready(base)
         news = _news()
-        await sender.send(news.TOPIC, await serde.encode(news), key="global")  # warm the cache
+        await sender.send(news.TOPIC, value=await serde.encode(news), key=b"global")  # warm the cache
         await asyncio.sleep(1.0)
         ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
         loadgen = ctx.Process(target=loadgen_main, args=(ws_url, args.clients, control, results), daemon=True)
@@ -298,7 +299,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
                 sequence += 1
                 batch = _ticker(sequence, sequence)
                 value = await serde.encode(batch)
-                asyncio.get_running_loop().create_task(sender.send(ticker_topic, value, key=str(sequence)))
+                sender.produce(ticker_topic, value=value, key=str(sequence).encode())
                 next_at += interval
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
             return sequence
@@ -355,7 +356,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
             bff.wait(20)
         except subprocess.TimeoutExpired:
             bff.kill()
-        await sender.close()
+        await sender.aclose(wait_s=10.0)
         await serde.aclose()
 
 
