@@ -18,7 +18,7 @@ from flux.bff.auth import ConnectAuth, static_token_auth
 from flux.bff.cache import SnapshotCache, SnapshotStore, ValkeySnapshotStore
 from flux.bff.commands import CommandSink
 from flux.bff.config import BffSettings
-from flux.bff.fanout import FanoutServer
+from flux.bff.fanout import FanoutServer, SlowClientPolicy
 from flux.bff.gateway import Gateway
 from flux.bff.http import add_routes
 from flux.bff.metrics import BffMetrics
@@ -103,10 +103,14 @@ class BffApp:
             auth = static_token_auth(bs.auth_token)
         self.sio = FanoutServer(
             async_mode="aiohttp",
-            client_queue_limit=bs.client_queue_limit,
-            ticker_queue_limit=bs.ticker_queue_limit,
-            on_drop=self.metrics.slow_client_drops.inc,
-            on_overflow=self.metrics.slow_client_disconnects.inc,
+            policy=SlowClientPolicy(
+                queue_limit=bs.client_queue_limit,
+                ticker_queue_limit=bs.ticker_queue_limit,
+                client_buffer_bytes=bs.client_buffer_bytes,
+                ticker_buffer_bytes=bs.ticker_buffer_bytes,
+                on_drop=self.metrics.slow_client_drops.inc,
+                on_overflow=self.metrics.slow_client_disconnects.inc,
+            ),
             cors_allowed_origins=_cors(bs.cors_origins),
             max_http_buffer_size=bs.max_message_bytes,
             ping_interval=bs.ping_interval_seconds,

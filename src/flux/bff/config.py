@@ -45,9 +45,17 @@ class BffSettings(BaseSettings):
     ping_interval_seconds: float = Field(default=20.0, gt=0, description="Engine.IO heartbeat interval.")
     ping_timeout_seconds: float = Field(default=20.0, gt=0, description="Missing pong after this = gone.")
     # --- fan-out
-    client_queue_limit: int = Field(default=256, ge=4, description="Queued messages per client.")
+    client_queue_limit: int = Field(
+        default=256, ge=4, description="Queued messages per polling client before the slow-client policy."
+    )
     ticker_queue_limit: int = Field(
-        default=16, ge=1, description="Ticker batches queued per client before the oldest is dropped."
+        default=16, ge=1, description="Ticker batches queued per polling client before the oldest is dropped."
+    )
+    client_buffer_bytes: int = Field(
+        default=1 << 20, ge=4096, description="Unsent bytes a websocket client may have before it is cut off."
+    )
+    ticker_buffer_bytes: int = Field(
+        default=1 << 14, ge=0, description="Unsent bytes beyond which ticker batches skip a websocket client."
     )
     ticker_max_age_ms: int = Field(
         default=2_000,

@@ -1,9 +1,16 @@
-"""Slow-client policy for fan-out: bounded per-client send queues inside Engine.IO.
+"""Fan-out: one encoding per room emit, prepared frames, and the slow-client policy.
 
-python-socketio encodes a room emit once and puts the same Engine.IO packet
-on every member's send queue; a writer task per client drains its queue to
-the socket. Engine.IO's queues are unbounded, so one stalled client would
-grow memory without limit. :class:`BoundedSendQueue` replaces them:
+:class:`RoomManager` encodes a room emit once. Clients on the websocket
+transport get the same prepared frame written to their transport
+(:mod:`flux.bff.websocket_direct`, ADR-017); a websocket client whose unsent
+bytes exceed ``ticker_buffer_bytes`` skips ticker batches (it receives the
+latest once it has caught up) and one beyond ``client_buffer_bytes`` is cut
+off, reconnects and is hydrated from the cache.
+
+Every other packet (polling clients, acks, pings, a client mid-upgrade) goes
+through Engine.IO's per-client send queue. Engine.IO's queues are unbounded,
+so one stalled client would grow memory without limit.
+:class:`BoundedSendQueue` replaces them:
 
 * ticker batches (``crypto:ticker``) are **drop-to-latest**: a client holds at
   most ``ticker_limit`` queued batches, and when that or the whole queue is
@@ -13,7 +20,9 @@ grow memory without limit. :class:`BoundedSendQueue` replaces them:
   connection: the queue is cleared and a CLOSE is queued, the client
   reconnects and is hydrated from the cache with the latest snapshots.
 
-Control packets (ping, close, noop, writer wake-ups) are always accepted.
+Control packets (ping, close, noop, writer wake-ups) are always accepted. A
+poll takes at most ``POLL_BATCH_LIMIT`` packets at a time, the most a
+python-engineio client decodes from one polling response.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import engineio
@@ -29,10 +39,16 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from flux.bff.snapshot import Stream
+from flux.bff.websocket_direct import DirectWebSocket, DirectWrite, text_frame
 
-__all__ = ["BoundedSendQueue", "FanoutServer", "RoomManager"]
+__all__ = ["POLL_BATCH_LIMIT", "BoundedSendQueue", "FanoutServer", "RoomManager", "SlowClientPolicy"]
 
 LOG = logging.getLogger(__name__)
+
+# Packets per Engine.IO poll batch: python-engineio clients refuse a polling payload of more than
+# 16 packets ("Too many packets in payload") and drop the connection, so longer queues are sent
+# in several batches.
+POLL_BATCH_LIMIT: Final = 16
 
 # Socket.IO EVENT packet on the default namespace: '2' followed by the JSON array.
 _TICKER_PREFIX: Final = f'2["{Stream.TICKER.value}"'
@@ -69,6 +85,7 @@ class BoundedSendQueue(asyncio.Queue[Any]):
         self.overflowed = False
         self._messages = 0
         self._tickers = 0
+        self._batch = 0
 
     def put_nowait(self, item: Any) -> None:
         if self.overflowed and _is_droppable_data(item):
@@ -83,7 +100,15 @@ class BoundedSendQueue(asyncio.Queue[Any]):
             self._tickers += ticker
         super().put_nowait(item)
 
+    async def get(self) -> Any:
+        """First packet of a poll batch (Engine.IO then drains the rest with ``get_nowait``)."""
+        self._batch = 0
+        return await super().get()
+
     def get_nowait(self) -> Any:
+        if self._batch >= POLL_BATCH_LIMIT:  # end this poll batch; the rest goes in the next one
+            raise asyncio.QueueEmpty
+        self._batch += 1
         item = super().get_nowait()
         if _is_droppable_data(item):
             self._messages -= 1
@@ -123,12 +148,11 @@ class BoundedSendQueue(asyncio.Queue[Any]):
 
 
 class RoomManager(socketio.AsyncManager):  # type: ignore[misc]
-    """Room emits without a task per recipient.
+    """Room (and single-client) emits encoded once, written as one prepared frame.
 
-    python-socketio already encodes a room emit once; it then creates one
-    asyncio task per member to enqueue the packet. With bounded queues the
-    enqueue never waits, so the same packet is handed to each member's queue
-    in turn instead (this is the library's own delivery loop, minus the tasks).
+    For each member on the websocket transport the shared frame goes straight to
+    its transport (:mod:`flux.bff.websocket_direct`); any other member gets the
+    same Engine.IO packet through its bounded queue, without a task per member.
     """
 
     async def emit(  # noqa: PLR0917 - mirrors socketio.AsyncManager.emit
@@ -152,43 +176,85 @@ class RoomManager(socketio.AsyncManager):  # type: ignore[misc]
             return
         pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, data])
         encoded = pkt.encode()
-        frames = encoded if isinstance(encoded, list) else [encoded]
-        eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in frames]
-        for _sid, eio_sid in list(self.get_participants(namespace, target)):
-            for eio_pkt in eio_packets:
+        if isinstance(encoded, list):  # binary attachments: several Engine.IO packets, queue path only
+            for _sid, eio_sid in list(self.get_participants(namespace, target)):
+                for frame in encoded:
+                    await self.server._send_eio_packet(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame))
+            return
+        eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        prepared = text_frame(eio_pkt.encode())
+        policy: SlowClientPolicy = self.server.slow_client_policy
+        droppable = event == Stream.TICKER.value
+        direct: dict[str, DirectWebSocket] = self.server.eio.direct_sockets
+        for _sid, eio_sid in self.get_participants(namespace, target):  # a copy of the membership
+            ws = direct.get(eio_sid)
+            outcome = (
+                DirectWrite.QUEUE
+                if ws is None
+                else ws.write_prepared(
+                    prepared,
+                    droppable=droppable,
+                    drop_above=policy.ticker_buffer_bytes,
+                    cut_above=policy.client_buffer_bytes,
+                )
+            )
+            if outcome is DirectWrite.QUEUE:  # enqueued at once, so a later direct write cannot pass it
                 await self.server._send_eio_packet(eio_sid, eio_pkt)
+            elif outcome is DirectWrite.DROPPED:
+                policy.on_drop()
+            elif outcome is DirectWrite.CUT_OFF:
+                policy.on_overflow()
+
+
+@dataclass(frozen=True, slots=True)
+class SlowClientPolicy:
+    """Limits and counters of the slow-client policy (see the module docs and ADR-017).
+
+    Attributes:
+        queue_limit: Message packets a queued (polling) client may hold.
+        ticker_queue_limit: Ticker batches a queued client may hold (drop-to-latest beyond).
+        client_buffer_bytes: Unsent bytes a websocket client may have before it is cut off.
+        ticker_buffer_bytes: Unsent bytes beyond which ticker batches are skipped for a client.
+        on_drop: Called for every ticker batch dropped for a slow client.
+        on_overflow: Called when a slow client is disconnected.
+    """
+
+    queue_limit: int = 256
+    ticker_queue_limit: int = 16
+    client_buffer_bytes: int = 1 << 20
+    ticker_buffer_bytes: int = 1 << 14
+    on_drop: Callable[[], None] = lambda: None
+    on_overflow: Callable[[], None] = lambda: None
 
 
 class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
-    """``socketio.AsyncServer`` with bounded per-client send queues.
+    """``socketio.AsyncServer`` with prepared-frame fan-out and a slow-client policy.
 
     Args:
-        client_queue_limit: Message packets a client may have queued.
-        ticker_queue_limit: Ticker batches a client may have queued (drop-to-latest beyond).
-        on_drop: Called for every ticker batch dropped for a slow client.
-        on_overflow: Called when a slow client is disconnected.
+        policy: Slow-client limits and counters.
         **kwargs: Passed to ``socketio.AsyncServer`` (and on to Engine.IO).
     """
 
-    def __init__(
-        self,
-        *,
-        client_queue_limit: int,
-        ticker_queue_limit: int,
-        on_drop: Callable[[], None],
-        on_overflow: Callable[[], None],
-        **kwargs: Any,
-    ) -> None:
-        self._queue_settings = (client_queue_limit, ticker_queue_limit, on_drop, on_overflow)
+    def __init__(self, *, policy: SlowClientPolicy, **kwargs: Any) -> None:
+        self.slow_client_policy = policy
         super().__init__(client_manager=RoomManager(), **kwargs)
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
-        limit, ticker_limit, on_drop, on_overflow = self._queue_settings
+        policy = self.slow_client_policy
 
-        class _BoundedEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
+        class _FanoutEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.direct_sockets: dict[str, DirectWebSocket] = {}
+                drivers: dict[str, Any] = self._async  # type: ignore[has-type]
+                if drivers.get("websocket") is not None:  # our copy: the driver module's dict is shared
+                    self._async = {**drivers, "websocket": DirectWebSocket}
+
             def create_queue(self, *args: Any, **kwargs: Any) -> Any:
                 if args or kwargs:
                     return super().create_queue(*args, **kwargs)
-                return BoundedSendQueue(limit, on_drop, on_overflow, ticker_limit)
+                return BoundedSendQueue(
+                    policy.queue_limit, policy.on_drop, policy.on_overflow, policy.ticker_queue_limit
+                )
 
-        return _BoundedEngineIOServer
+        return _FanoutEngineIOServer

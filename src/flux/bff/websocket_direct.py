@@ -1,0 +1,148 @@
+"""Prepared WebSocket frames written straight to client transports (ADR-017).
+
+python-socketio delivers a room emit by putting one Engine.IO packet on every
+member's send queue; a writer task per client then wakes, encodes the packet
+and writes a WebSocket frame. At thousands of clients that per-client queue,
+task switch and frame encoding dominate the BFF's CPU. For clients on the
+websocket transport Flux instead builds the complete frame **once per room
+emit** (:func:`text_frame`) and writes the same bytes to each member's
+transport, as uWebSockets' ``publish`` and gorilla/websocket's
+``PreparedMessage`` do.
+
+Order is preserved: a direct write happens only when the client's Engine.IO
+queue is empty, and :class:`DirectWebSocket` makes the library's own writer
+write synchronously, so "queue empty" means everything queued before has been
+written. Otherwise (polling clients, upgrades, a queued ping) the packet takes
+the library's queue path.
+
+Slow clients are judged by their transport's write buffer (bytes the kernel
+has not taken yet), see :class:`DirectWrite`.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import struct
+from typing import Any, Final
+
+from aiohttp import web
+from engineio.async_drivers import aiohttp as eio_aiohttp
+
+__all__ = ["DirectWebSocket", "DirectWrite", "text_frame"]
+
+LOG = logging.getLogger(__name__)
+
+_FIN_TEXT: Final = 0x81
+_FIN_BINARY: Final = 0x82
+_LEN16: Final = 126
+_LEN64: Final = 127
+
+
+def _frame(opcode_byte: int, payload: bytes) -> bytes:
+    """An unmasked (server → client) single-frame WebSocket message, RFC 6455 §5.2."""
+    size = len(payload)
+    if size < _LEN16:
+        header = struct.pack("!BB", opcode_byte, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", opcode_byte, _LEN16, size)
+    else:
+        header = struct.pack("!BBQ", opcode_byte, _LEN64, size)
+    return header + payload
+
+
+def text_frame(text: str) -> bytes:
+    """The wire bytes of a WebSocket text message carrying ``text``.
+
+    Example:
+        >>> text_frame("42")
+        b'\\x81\\x0242'
+    """
+    return _frame(_FIN_TEXT, text.encode())
+
+
+class DirectWrite(enum.Enum):
+    """Outcome of :meth:`DirectWebSocket.write_prepared`."""
+
+    WRITTEN = "written"
+    QUEUE = "queue"  # not possible now: use the Engine.IO queue instead
+    DROPPED = "dropped"  # droppable message skipped: the client is behind
+    CUT_OFF = "cut_off"  # the client is too far behind: connection aborted
+
+
+class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
+    """Engine.IO's aiohttp websocket wrapper, registered for direct frame writes.
+
+    Engine.IO creates one per websocket connection as ``cls(handler, server)``
+    where ``handler`` is the bound ``_websocket_handler`` of the client's
+    Engine.IO socket. While the handler runs, the wrapper is listed in
+    ``server.direct_sockets`` under the Engine.IO session id.
+    """
+
+    def __init__(self, handler: Any, server: Any) -> None:
+        super().__init__(handler, server)
+        self._eio_socket: Any = getattr(handler, "__self__", None)
+        self._transport: Any = None
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        request: web.Request = environ["aiohttp.request"]
+        self._sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size)
+        await self._sock.prepare(request)
+        self._transport = request.transport
+        self.environ = environ
+        sid = getattr(self._eio_socket, "sid", None)
+        registry: dict[str, DirectWebSocket] = self.server.direct_sockets
+        if sid is not None:
+            registry[sid] = self
+        try:
+            await self.handler(self)
+        finally:
+            if sid is not None and registry.get(sid) is self:
+                del registry[sid]
+        response: web.WebSocketResponse = self._sock
+        return response
+
+    def _writable(self) -> bool:
+        transport = self._transport
+        return transport is not None and not transport.is_closing() and not self._sock.closed
+
+    async def send(self, message: str | bytes) -> None:
+        """The library writer's send: one synchronous write, so queued packets never trail a direct one."""
+        if not self._writable():
+            raise ConnectionResetError("websocket is closed")
+        if isinstance(message, bytes):
+            self._transport.write(_frame(_FIN_BINARY, message))
+        else:
+            self._transport.write(text_frame(message))
+
+    def write_prepared(
+        self, frame: bytes, *, droppable: bool, drop_above: int, cut_above: int
+    ) -> DirectWrite:
+        """Write a frame built by :func:`text_frame` unless the client is behind.
+
+        Args:
+            frame: The complete frame, shared by every recipient.
+            droppable: The message may be skipped for a slow client (ticker batches).
+            drop_above: Buffered bytes beyond which a droppable message is skipped.
+            cut_above: Buffered bytes beyond which the connection is aborted (any message);
+                the client reconnects and is hydrated with the latest snapshots.
+        """
+        eio = self._eio_socket
+        if (
+            eio is None
+            or not eio.upgraded
+            or eio.upgrading
+            or eio.closed
+            or not eio.queue.empty()
+            or not self._writable()
+        ):
+            return DirectWrite.QUEUE
+        buffered = self._transport.get_write_buffer_size()
+        if droppable and buffered > drop_above:
+            return DirectWrite.DROPPED
+        if buffered > cut_above:
+            LOG.info("slow client cut off", extra={"sid": eio.sid, "buffered_bytes": buffered})
+            self._transport.abort()
+            return DirectWrite.CUT_OFF
+        self._transport.write(frame)
+        return DirectWrite.WRITTEN
