@@ -36,6 +36,9 @@ from typing import Any
 
 import httpx
 from confluent_kafka.schema_registry import SchemaRegistryClient
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
 
 from flux.catalogue import TopicKind, load_catalogue
 from flux.contracts import Article, NewsUpdated, Tick, TickerBatch
@@ -54,44 +57,104 @@ PRODUCTS = ("BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "
 
 
 # --------------------------------------------------------------------------- load generator process
-async def _client(url: str, stats: dict[str, Any], stop: asyncio.Event) -> None:
-    import websockets  # noqa: PLC0415 - only in the load generator process
+_TEXT = Opcode.TEXT
 
-    started = time.time()
+
+class _Client(asyncio.Protocol):
+    """One lightweight client: ``websockets``' sans-I/O protocol on a bare asyncio transport.
+
+    No Socket.IO client library and no task per client: the WebSocket handshake and frame parsing
+    are the ``websockets`` library's, Engine.IO v4 / Socket.IO framing is done here by hand
+    (open → "40" → subscribe to ``news.global`` and ``crypto.global``; answer pings).
+    """
+
+    def __init__(self, url: str, stats: dict[str, Any]) -> None:
+        self.ws = ClientProtocol(parse_uri(url), max_size=2**22)
+        self.stats = stats
+        self.started = time.time()
+        self.transport: asyncio.Transport | None = None
+        self.hydrated = False
+        self.closing = False
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport subclass
+        self.ws.send_request(self.ws.connect())
+        self._flush()
+
+    def _flush(self) -> None:
+        assert self.transport is not None
+        for data in self.ws.data_to_send():
+            if data:
+                self.transport.write(data)
+
+    def _send(self, text: str) -> None:
+        self.ws.send_text(text.encode())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        self.ws.receive_data(data)
+        now_ms = time.time() * 1000
+        stats = self.stats
+        for event in self.ws.events_received():
+            if not isinstance(event, Frame):  # the handshake response
+                if getattr(event, "status_code", 0) != 101:
+                    self._fail(f"handshake: HTTP {getattr(event, 'status_code', '?')}")
+                continue
+            if event.opcode is not _TEXT:
+                continue
+            message = event.data
+            if message.startswith(b'42["crypto:ticker"'):
+                at = message.find(b'"producedAt":')
+                stats["delivered"] += 1
+                if stats["sample"]:
+                    stats["latency_ms"].append(now_ms - int(message[at + 13 : message.find(b",", at)]))
+            elif message == b"2":  # Engine.IO ping
+                self._send("3")
+            elif message.startswith(b'42["news"'):
+                if not self.hydrated:
+                    self.hydrated = True
+                    stats["hydration_ms"].append(now_ms - self.started * 1000)
+            elif message.startswith(b"0{"):  # Engine.IO open
+                self._send("40")
+            elif message.startswith(b"40"):  # Socket.IO connected
+                self._send('421["subscribe",{"channel":"news.global"}]')
+                self._send('422["subscribe",{"channel":"crypto.global"}]')
+                stats["connected"] += 1
+        self._flush()  # websockets answers WebSocket pings and closes by itself
+
+    def _fail(self, reason: str) -> None:
+        self.stats["errors"].append(reason[:200])
+        if self.transport is not None:
+            self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closing:
+            self.stats["errors"].append(f"connection lost: {exc or 'closed by the server'}"[:200])
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def close(self) -> None:
+        self.closing = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()
+
+
+async def _client(url: str, stats: dict[str, Any], stop: asyncio.Event) -> None:
+    """Connect one :class:`_Client` and keep it until ``stop``."""
+    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
+    loop = asyncio.get_running_loop()
     try:
-        async with websockets.connect(url, compression=None, max_size=2**22, open_timeout=60) as ws:
-            await ws.recv()  # Engine.IO open packet "0{...}"
-            await ws.send("40")  # Socket.IO connect to "/"
-            await ws.recv()  # "40{sid}"
-            await ws.send('421["subscribe",{"channel":"news.global"}]')
-            await ws.send('422["subscribe",{"channel":"crypto.global"}]')
-            stats["connected"] += 1
-            first_snapshot = True
-            while not stop.is_set():
-                try:
-                    message = await asyncio.wait_for(ws.recv(), 1.0)
-                except TimeoutError:
-                    continue
-                now_ms = time.time() * 1000
-                if message == "2":  # Engine.IO ping
-                    await ws.send("3")
-                    continue
-                if isinstance(message, bytes) or not message.startswith("4"):
-                    continue
-                if message.startswith("43"):  # subscribe acks
-                    continue
-                if first_snapshot and message.startswith('42["news"'):
-                    first_snapshot = False
-                    stats["hydration_ms"].append(now_ms - started * 1000)
-                    continue
-                if message.startswith('42["crypto:ticker"'):
-                    at = message.find('"producedAt":')
-                    produced = int(message[at + 13 : message.find(",", at)])
-                    stats["delivered"] += 1
-                    if stats["sample"]:
-                        stats["latency_ms"].append(now_ms - produced)
+        _, client = await asyncio.wait_for(
+            loop.create_connection(lambda: _Client(url, stats), host, int(port)), 60
+        )
     except Exception as exc:
         stats["errors"].append(f"{type(exc).__name__}: {exc}"[:200])
+        return
+    stop_wait = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([stop_wait, client.done], return_when=asyncio.FIRST_COMPLETED)
+    stop_wait.cancel()
+    client.close()
 
 
 async def _loadgen(url: str, clients: int, control: Any, results: Any) -> None:
@@ -165,8 +228,15 @@ def loadgen_main(url: str, clients: int, control: Any, results: Any) -> None:
 # --------------------------------------------------------------------------------------- helpers
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` (Linux /proc)."""
+    user, system = _cpu_split(pid)
+    return user + system
+
+
+def _cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of ``pid`` (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def _rss_bytes(pid: int) -> int:
@@ -189,11 +259,13 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _histogram_quantiles(text: str, label: str) -> tuple[float, float]:
-    """p50/p99 (bucket upper bounds, ms) of the BFF's produced_at → room emit histogram."""
+def _histogram_quantiles(
+    text: str, label: str, metric: str = "flux_bff_e2e_latency_seconds"
+) -> tuple[float, float]:
+    """p50/p99 (bucket upper bounds, ms) of a histogram on the BFF's /metrics (default: produced_at → emit)."""
     buckets: list[tuple[float, float]] = []
     for line in text.splitlines():
-        if line.startswith("flux_bff_e2e_latency_seconds_bucket") and label in line:
+        if line.startswith(metric + "_bucket") and label in line:
             bound = line.split('le="')[1].split('"')[0]
             buckets.append((float("inf") if bound == "+Inf" else float(bound), float(line.rsplit(" ", 1)[1])))
     if not buckets or buckets[-1][1] == 0:
@@ -204,6 +276,22 @@ def _histogram_quantiles(text: str, label: str) -> tuple[float, float]:
         return next(bound for bound, count in buckets if count >= q * total) * 1000
 
     return quantile(0.5), quantile(0.99)
+
+
+async def _metrics_text(base: str) -> str:
+    with contextlib.suppress(httpx.HTTPError):
+        async with httpx.AsyncClient(timeout=30) as http:
+            return (await http.get(base + "/metrics")).text
+    return ""
+
+
+def _gc_counts(metrics_text: str) -> dict[str, float]:
+    """Collections so far per generation, from the BFF's ``flux_gc_pause_seconds`` histogram."""
+    return {
+        line.split('generation="')[1][0]: float(line.rsplit(" ", 1)[1])
+        for line in metrics_text.splitlines()
+        if line.startswith("flux_gc_pause_seconds_count")
+    }
 
 
 def _ticker(sequence: int, price_step: int) -> TickerBatch:
@@ -306,7 +394,8 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
 
         producing = asyncio.create_task(produce())
         await asyncio.sleep(args.warmup)
-        cpu_start, gen_start = _cpu_seconds(bff.pid), _cpu_seconds(loadgen.pid)
+        cpu_start, gen_start = _cpu_split(bff.pid), _cpu_seconds(loadgen.pid)
+        gc_before = _gc_counts(await _metrics_text(base))
         control.put("start")
         t0 = time.monotonic()
         peak_rss = 0
@@ -315,18 +404,18 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
             await asyncio.sleep(0.5)
         control.put("stop")
         elapsed = time.monotonic() - t0
-        cpu_end, gen_end = _cpu_seconds(bff.pid), _cpu_seconds(loadgen.pid)
+        cpu_end, gen_end = _cpu_split(bff.pid), _cpu_seconds(loadgen.pid)
         load_average = os.getloadavg()[0]
         stop.set()
         batches = await producing
-        metrics_text = ""
-        with contextlib.suppress(httpx.HTTPError):
-            async with httpx.AsyncClient(timeout=30) as http:
-                metrics_text = (await http.get(base + "/metrics")).text
+        metrics_text = await _metrics_text(base)
         emit_p50, emit_p99 = _histogram_quantiles(metrics_text, 'event="crypto:ticker"')
+        gc_in_window = _gc_counts(metrics_text).get("2", 0.0) - gc_before.get("2", 0.0)
+        _, gc_full_p99 = _histogram_quantiles(metrics_text, 'generation="2"', "flux_gc_pause_seconds")
         done = await asyncio.to_thread(results.get, True, 120)
         probes = await asyncio.to_thread(results.get, True, 30 + 6 * PROBES)
-        cpu_s, gen_s = cpu_end - cpu_start, gen_end - gen_start
+        user_s, system_s = cpu_end[0] - cpu_start[0], cpu_end[1] - cpu_start[1]
+        cpu_s, gen_s = user_s + system_s, gen_end - gen_start
         return {
             "clients": connected["connected"],
             "rate_hz": args.rate,
@@ -339,10 +428,13 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
             "hydration_p50_ms": _pct(probes["hydration_ms"], 0.50),
             "hydration_p99_ms": _pct(probes["hydration_ms"], 0.99),
             "bff_cpu_pct": 100.0 * cpu_s / elapsed,
+            "bff_system_cpu_pct": 100.0 * system_s / elapsed,
             "loadgen_cpu_pct": 100.0 * gen_s / elapsed,
             "load_average_1m": load_average,
             "emit_p50_ms": emit_p50,
             "emit_p99_ms": emit_p99,
+            "gc_full_collections": gc_in_window,
+            "gc_full_pause_p99_ms": gc_full_p99,
             "bff_peak_rss_mb": peak_rss / 2**20,
             "hydration_probes": f"{len(probes['hydration_ms'])}/{probes['attempted']}",
             "client_errors": done["error_count"],
@@ -396,7 +488,11 @@ def main() -> int:
             f"connect → first snapshot, under load ({figures['hydration_probes']} probes answered)",
         ),
         ("hydration p99", f"{figures['hydration_p99_ms']:.1f} ms", "target <= 50 ms (warm cache)"),
-        ("BFF CPU", f"{figures['bff_cpu_pct']:.0f} %", "of one core"),
+        (
+            "BFF CPU",
+            f"{figures['bff_cpu_pct']:.0f} %",
+            f"of one core ({figures['bff_system_cpu_pct']:.0f} % in the kernel)",
+        ),
         (
             "load generator CPU",
             f"{figures['loadgen_cpu_pct']:.0f} %",
@@ -406,6 +502,11 @@ def main() -> int:
             "machine load (1 min)",
             f"{figures['load_average_1m']:.1f}",
             "other work on the machine distorts figures",
+        ),
+        (
+            "BFF full GC pauses",
+            f"{figures['gc_full_collections']:.0f}, <= {figures['gc_full_pause_p99_ms']:.0f} ms",
+            "generation-2 collections in the window; pause p99 since start (bucket bound)",
         ),
         ("BFF peak RSS", f"{figures['bff_peak_rss_mb']:.0f} MB", "target <= 500 MB"),
         ("client errors", f"{figures['client_errors']}", "; ".join(figures["sample_errors"])[:80]),

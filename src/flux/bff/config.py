@@ -62,6 +62,11 @@ class BffSettings(BaseSettings):
         ge=1,
         description="Ticker batches older than this when consumed are skipped (overload).",
     )
+    gc_gen0_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        description="Allocations between young GC collections in `flux bff` (0 = Python's default 700).",
+    )
     # --- cache
     valkey_timeout_seconds: float = Field(default=0.25, gt=0)
     valkey_key_prefix: str = "flux:bff:snapshot:"

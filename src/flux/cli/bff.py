@@ -22,6 +22,7 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from flux.bff.app import BffApp, run_bff  # noqa: PLC0415 - keep `flux --help` fast
+    from flux.observability.gc_pauses import GcPauseRecorder, tune_collector  # noqa: PLC0415
     from flux.observability.logging import configure_logging  # noqa: PLC0415
 
     settings = get_settings()
@@ -33,8 +34,11 @@ def _run(args: argparse.Namespace) -> int:
         assert task is not None
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        app = BffApp(settings)
+        GcPauseRecorder(app.metrics.registry).install()
+        tune_collector(app.bff_settings.gc_gen0_threshold)
         with contextlib.suppress(asyncio.CancelledError):
-            await run_bff(BffApp(settings), args.host, port)
+            await run_bff(app, args.host, port)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve())
