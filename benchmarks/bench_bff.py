@@ -13,6 +13,9 @@ Reports delivered messages/s, end-to-end latency p50/p99 (event ``produced_at`` 
 same machine clock), BFF CPU and peak RSS, and hydration latency (connect start → first snapshot,
 the news snapshot warmed into the cache before the clients arrive). Targets from the issue: 5,000
 clients at 10 Hz with p99 <= 100 ms and RSS <= 500 MB; hydration p99 <= 50 ms with a warm cache.
+The peer, measured in the same run on the same stack with the same load generator, is the same BFF
+with ``FLUX_BFF_FANOUT=library``: python-socketio's own room emit (a queue and a writer task per
+client) instead of Flux's prepared frames (ADR-017); the report prints both and the ratio.
 Figures are printed, never asserted.
 """
 
@@ -22,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import multiprocessing as mp
 import os
 import resource
@@ -349,7 +353,8 @@ def _start_bff(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[by
 
 
 # ------------------------------------------------------------------------------------------ main
-async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[str, Any]:
+async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout: str) -> dict[str, Any]:
+    """Measure one BFF process (``FLUX_BFF_FANOUT=fanout``) under the load of ``args``."""
     register_history(SchemaRegistryClient(settings.registry_client_config()), load_subjects())
     port = free_port()
     env = {
@@ -358,6 +363,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         "FLUX_REGISTRY_URL": settings.registry_url,
         "FLUX_VALKEY_URL": settings.valkey_url,
         "FLUX_LOG_LEVEL": "WARNING",
+        "FLUX_BFF_FANOUT": fanout,
     }
     bff = _start_bff(port, env, log)
     serde = AsyncSerde.from_settings(settings)
@@ -429,6 +435,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
             "hydration_p99_ms": _pct(probes["hydration_ms"], 0.99),
             "bff_cpu_pct": 100.0 * cpu_s / elapsed,
             "bff_system_cpu_pct": 100.0 * system_s / elapsed,
+            "bff_cpu_us_per_delivery": 1e6 * cpu_s / max(1.0, done["delivered"] * elapsed / done["window_s"]),
             "loadgen_cpu_pct": 100.0 * gen_s / elapsed,
             "load_average_1m": load_average,
             "emit_p50_ms": emit_p50,
@@ -452,22 +459,9 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path) -> dict[s
         await serde.aclose()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=10.0, help="ticker batches per second")
-    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
-    parser.add_argument("--warmup", type=float, default=5.0)
-    args = parser.parse_args()
-    print(f"bench-bff: {args.clients} clients, {args.rate:g} Hz ticker batches, {args.duration:g}s window")
-    print(f"  machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    with tempfile.TemporaryDirectory(prefix="flux-bench-bff-") as tmp:
-        home = Path(tmp)
-        with ephemeral_stack(home / "stack") as stack:
-            print(f"  stack up in {stack.startup_seconds:.1f}s", flush=True)
-            figures = asyncio.run(run(args, stack.settings, home / "bff.log"))
-    print()
-    rows = [
+def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(name, value, note) lines of one measured BFF."""
+    return [
         ("clients connected", f"{figures['clients']}", ""),
         (
             "delivered msgs/s",
@@ -480,7 +474,7 @@ def main() -> int:
         (
             "BFF emit p50 / p99",
             f"{figures['emit_p50_ms']:.0f} / {figures['emit_p99_ms']:.0f} ms",
-            "produced_at → room emit (bucket bound)",
+            "produced_at → room emit done (bucket bound)",
         ),
         (
             "hydration p50",
@@ -493,30 +487,84 @@ def main() -> int:
             f"{figures['bff_cpu_pct']:.0f} %",
             f"of one core ({figures['bff_system_cpu_pct']:.0f} % in the kernel)",
         ),
-        (
-            "load generator CPU",
-            f"{figures['loadgen_cpu_pct']:.0f} %",
-            f"of one core ({os.cpu_count()} on this machine)",
-        ),
-        (
-            "machine load (1 min)",
-            f"{figures['load_average_1m']:.1f}",
-            "other work on the machine distorts figures",
-        ),
+        ("BFF CPU per delivery", f"{figures['bff_cpu_us_per_delivery']:.1f} µs", ""),
+        ("load generator CPU", f"{figures['loadgen_cpu_pct']:.0f} %", f"of one core ({os.cpu_count()} here)"),
+        ("machine load (1 min)", f"{figures['load_average_1m']:.1f}", "other work distorts figures"),
         (
             "BFF full GC pauses",
             f"{figures['gc_full_collections']:.0f}, <= {figures['gc_full_pause_p99_ms']:.0f} ms",
-            "generation-2 collections in the window; pause p99 since start (bucket bound)",
+            "gen-2 collections in the window; pause p99 (bucket bound)",
         ),
         ("BFF peak RSS", f"{figures['bff_peak_rss_mb']:.0f} MB", "target <= 500 MB"),
-        ("client errors", f"{figures['client_errors']}", "; ".join(figures["sample_errors"])[:80]),
+        ("client errors", f"{figures['client_errors']}", "; ".join(figures["sample_errors"])[:60]),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value, note in rows:
-        print(f"  {name:<{width}}  {value:>12}  {note}")
+
+
+def _ratio(ours: float, peer: float, higher_is_better: bool) -> str:
+    if not ours or not peer or math.isnan(ours) or math.isnan(peer):
+        return ""
+    better = ours / peer if higher_is_better else peer / ours
+    return f"{better:.1f}x"
+
+
+def _print_report(flux: dict[str, Any], peer: dict[str, Any] | None) -> None:
+    ours = _rows(flux)
+    theirs = _rows(peer) if peer else None
+    ratios = {
+        "delivered msgs/s": ("delivered_per_s", True),
+        "e2e latency p50": ("latency_p50_ms", False),
+        "e2e latency p99": ("latency_p99_ms", False),
+        "BFF CPU per delivery": ("bff_cpu_us_per_delivery", False),
+        "BFF peak RSS": ("bff_peak_rss_mb", False),
+    }
+    width = max(len(r[0]) for r in ours)
+    header = f"  {'':<{width}}  {'Flux':>14}"
+    if theirs:
+        header += f"  {'python-socketio':>15}  {'Flux better':>11}"
+    print(header)
+    for index, (name, value, note) in enumerate(ours):
+        line = f"  {name:<{width}}  {value:>14}"
+        if theirs:
+            key = ratios.get(name)
+            ratio = _ratio(flux[key[0]], peer[key[0]], key[1]) if key and peer else ""
+            line += f"  {theirs[index][1]:>15}  {ratio:>11}"
+        print(f"{line}  {note}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=10.0, help="ticker batches per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument(
+        "--peer",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the peer: the same BFF with python-socketio's own fan-out (FLUX_BFF_FANOUT=library)",
+    )
+    args = parser.parse_args()
+    print(f"bench-bff: {args.clients} clients, {args.rate:g} Hz ticker batches, {args.duration:g}s window")
+    print(f"  machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    peer = None
+    with tempfile.TemporaryDirectory(prefix="flux-bench-bff-") as tmp:
+        home = Path(tmp)
+        with ephemeral_stack(home / "stack") as stack:
+            print(f"  stack up in {stack.startup_seconds:.1f}s", flush=True)
+            print("  [1/2] Flux fan-out (prepared frames)" if args.peer else "  Flux fan-out", flush=True)
+            flux = asyncio.run(run(args, stack.settings, home / "bff.log", fanout="prepared"))
+            if args.peer:
+                print("  [2/2] peer: python-socketio's own room emit", flush=True)
+                peer = asyncio.run(run(args, stack.settings, home / "bff-peer.log", fanout="library"))
     print()
-    print(json.dumps({k: v for k, v in figures.items() if k != "sample_errors"}))
+    _print_report(flux, peer)
+    print()
+    print(json.dumps({"flux": _public(flux), "peer": _public(peer) if peer else None}))
     return 0
+
+
+def _public(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in figures.items() if k != "sample_errors"}
 
 
 if __name__ == "__main__":

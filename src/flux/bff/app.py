@@ -102,6 +102,7 @@ class BffApp:
         if auth is None and bs.auth_token is not None:
             auth = static_token_auth(bs.auth_token)
         self.sio = FanoutServer(
+            prepared_frames=bs.fanout == "prepared",
             async_mode="aiohttp",
             policy=SlowClientPolicy(
                 queue_limit=bs.client_queue_limit,

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,6 +47,13 @@ class BffSettings(BaseSettings):
     ping_interval_seconds: float = Field(default=20.0, gt=0, description="Engine.IO heartbeat interval.")
     ping_timeout_seconds: float = Field(default=20.0, gt=0, description="Missing pong after this = gone.")
     # --- fan-out
+    fanout: Literal["prepared", "library"] = Field(
+        default="prepared",
+        description=(
+            "prepared: one WebSocket frame per room emit written to every websocket client (ADR-017); "
+            "library: python-socketio's own per-client queues and writer tasks (the benchmark's peer)."
+        ),
+    )
     client_queue_limit: int = Field(
         default=256, ge=4, description="Queued messages per polling client before the slow-client policy."
     )

@@ -232,22 +232,29 @@ class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]
 
     Args:
         policy: Slow-client limits and counters.
+        prepared_frames: False = python-socketio's own room emit and per-client writer tasks
+            (bounded queues still apply); kept as the benchmark's peer and a fallback.
         **kwargs: Passed to ``socketio.AsyncServer`` (and on to Engine.IO).
     """
 
-    def __init__(self, *, policy: SlowClientPolicy, **kwargs: Any) -> None:
+    def __init__(self, *, policy: SlowClientPolicy, prepared_frames: bool = True, **kwargs: Any) -> None:
         self.slow_client_policy = policy
-        super().__init__(client_manager=RoomManager(), **kwargs)
+        self.prepared_frames = prepared_frames
+        manager = RoomManager() if prepared_frames else socketio.AsyncManager()
+        super().__init__(client_manager=manager, **kwargs)
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         policy = self.slow_client_policy
+        prepared = self.prepared_frames
 
         class _FanoutEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
                 self.direct_sockets: dict[str, DirectWebSocket] = {}
                 drivers: dict[str, Any] = self._async  # type: ignore[has-type]
-                if drivers.get("websocket") is not None:  # our copy: the driver module's dict is shared
+                if (
+                    prepared and drivers.get("websocket") is not None
+                ):  # our copy: the driver module's dict is shared
                     self._async = {**drivers, "websocket": DirectWebSocket}
 
             def create_queue(self, *args: Any, **kwargs: Any) -> Any:

@@ -192,3 +192,20 @@ async def test_the_bff_app_serves_websocket_clients_through_prepared_frames(quie
     async with asyncio.timeout(5):
         while quiet_bff.app.sio.eio.direct_sockets:
             await asyncio.sleep(0.01)
+
+
+async def test_library_fanout_mode_delivers_the_same_updates_without_direct_writes() -> None:
+    running, runner = await start_bff(
+        BffSettings(fanout="library", ping_interval_seconds=1, ping_timeout_seconds=2, ticker_queue_limit=64)
+    )
+    try:
+        rec = await recorder(running.url, "websocket", ("crypto.global", "news.global"))
+        for n in range(30):
+            await running.publish(ticker(n) if n % 3 else news(n))
+        await rec.wait_for("crypto:ticker", 20, timeout=5)
+        await rec.wait_for("news", 10, timeout=5)
+        assert [data["data"]["n"] for _, data in rec.received] == list(range(30))
+        assert running.app.sio.eio.direct_sockets == {}, "library mode writes through python-socketio only"
+        await rec.client.disconnect()
+    finally:
+        await runner.cleanup()
