@@ -22,10 +22,12 @@ from confluent_kafka.admin import AdminClient
 from prometheus_client import REGISTRY
 
 from flux.contracts import FetchWeather, WeatherStatus, WeatherUpdated
+from flux.contracts.keys import city_key
 from flux.devstack.stack import RunningStack
 from flux.kafka.config import admin_config, consumer_config
 from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde
+from flux.services.runtime import command_loop
 from flux.services.weather import service as weather_service
 from flux.settings import Settings
 
@@ -186,3 +188,51 @@ def duplicates_skipped() -> float:
         {"service": weather_service.SERVICE_NAME, "topic": FetchWeather.TOPIC},
     )
     return value or 0.0
+
+
+def committed_offsets(settings: Settings, group: str, topic: str, partitions: list[int]) -> dict[int, int]:
+    """The group's committed offsets (read without joining the group)."""
+    consumer = Consumer(consumer_config(settings, group_id=group, client_id="test-committed"))
+    try:
+        wanted = [TopicPartition(topic, p) for p in partitions]
+        return {tp.partition: tp.offset for tp in consumer.committed(wanted, timeout=10)}
+    finally:
+        consumer.close()
+
+
+async def test_graceful_stop_commits_every_acknowledged_command(
+    stack: RunningStack,
+    serde: AsyncSerde,
+    producer: AsyncProducer,
+    reader: Callable[..., TopicReader],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Commits are gathered every COMMIT_INTERVAL_S; whatever landed since the last one is committed on stop."""
+    # one periodic commit (the first landed batch), then none: the stop must commit everything else
+    monkeypatch.setattr(command_loop, "COMMIT_INTERVAL_S", 3600.0)
+    commands = [fetch_weather(f"Commit City {i}", 10.0 + i / 10, 20.0 + i / 10) for i in range(120)]
+    events = reader(WeatherUpdated.TOPIC)
+    acked = []
+    async with in_process(weather_service, stack.settings):
+        # one command first (its batch gets the one periodic commit), then the rest in later batches
+        for wave in (commands[:1], commands[1:]):
+            acked += await asyncio.gather(
+                *[
+                    producer.produce(c.TOPIC, value=await serde.encode(c), key=city_key(c.data.city).encode())
+                    for c in wave
+                ]
+            )
+            wanted = {c.command_id for c in wave}
+            await events.read(
+                lambda rs, wanted=wanted: wanted <= {r.decoded.correlation_id for r in rs},
+                serde=serde,
+                contract=WeatherUpdated,
+            )
+    last: dict[int, int] = {}
+    for msg in acked:
+        last[msg.partition() or 0] = max(last.get(msg.partition() or 0, -1), msg.offset() or 0)
+    committed = committed_offsets(
+        stack.settings, weather_service.SERVICE_NAME, FetchWeather.TOPIC, sorted(last)
+    )
+    behind = {p: (committed[p], o + 1) for p, o in last.items() if committed[p] < o + 1}
+    assert behind == {}, f"answered commands left uncommitted (partition: committed, needed): {behind}"
