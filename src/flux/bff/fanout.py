@@ -50,6 +50,10 @@ LOG = logging.getLogger(__name__)
 # in several batches.
 POLL_BATCH_LIMIT: Final = 16
 
+# Packets a websocket client's queue may write at once instead of waking the writer task. CLOSE and
+# the None sentinel always take the queue: they end the writer.
+_DIRECT_PACKETS: Final = frozenset({eio_packet.PING, eio_packet.PONG, eio_packet.MESSAGE})
+
 # Socket.IO EVENT packet on the default namespace: '2' followed by the JSON array.
 _TICKER_PREFIX: Final = f'2["{Stream.TICKER.value}"'
 
@@ -86,10 +90,22 @@ class BoundedSendQueue(asyncio.Queue[Any]):
         self._messages = 0
         self._tickers = 0
         self._batch = 0
+        # Set by DirectWebSocket while the client is on the websocket transport.
+        self.direct: DirectWebSocket | None = None
+        self.in_flight = False
 
     def put_nowait(self, item: Any) -> None:
         if self.overflowed and _is_droppable_data(item):
             return
+        if (
+            self.direct is not None
+            and not self._queue  # type: ignore[attr-defined]  # nothing queued: writing now keeps order
+            and not self.in_flight
+            and isinstance(item, eio_packet.Packet)
+            and item.packet_type in _DIRECT_PACKETS
+            and self.direct.write_packet(item)
+        ):
+            return  # pings, acks, single-client messages: no writer task wake-up
         if _is_droppable_data(item):
             ticker = _is_ticker(item)
             if ticker and self._tickers >= self.ticker_limit:
@@ -101,15 +117,29 @@ class BoundedSendQueue(asyncio.Queue[Any]):
         super().put_nowait(item)
 
     async def get(self) -> Any:
-        """First packet of a poll batch (Engine.IO then drains the rest with ``get_nowait``)."""
+        """First packet of a poll batch (Engine.IO then drains the rest with ``get_nowait``).
+
+        Engine.IO runs this in a task of its own (``asyncio.wait_for``); the writer resumes one
+        loop iteration later. Until it has drained the batch, ``in_flight`` tells direct writers
+        that taken packets are not on the socket yet.
+        """
         self._batch = 0
-        return await super().get()
+        item = await super().get()
+        self.in_flight = item is not None
+        return item
 
     def get_nowait(self) -> Any:
         if self._batch >= POLL_BATCH_LIMIT:  # end this poll batch; the rest goes in the next one
+            self.in_flight = False
             raise asyncio.QueueEmpty
         self._batch += 1
-        item = super().get_nowait()
+        try:
+            item = super().get_nowait()
+        except asyncio.QueueEmpty:
+            self.in_flight = False  # the batch is complete: the writer sends it without yielding
+            raise
+        if item is None:
+            self.in_flight = False
         if _is_droppable_data(item):
             self._messages -= 1
             self._tickers -= _is_ticker(item)

@@ -10,9 +10,11 @@ transport, as uWebSockets' ``publish`` and gorilla/websocket's
 ``PreparedMessage`` do.
 
 Order is preserved: a direct write happens only when the client's Engine.IO
-queue is empty, and :class:`DirectWebSocket` makes the library's own writer
-write synchronously, so "queue empty" means everything queued before has been
-written. Otherwise (polling clients, upgrades, a queued ping) the packet takes
+queue is empty and no packet taken from it is still on its way to the socket
+(``BoundedSendQueue.in_flight``), and :class:`DirectWebSocket` makes the
+library's own writer write synchronously, so that state means everything
+queued before has been written. Pings and acks for an idle queue are written
+at once too (``BoundedSendQueue.put_nowait``), without waking the writer task. Otherwise (polling clients, upgrades, a queued ping) the packet takes
 the library's queue path.
 
 Slow clients are judged by their transport's write buffer (bytes the kernel
@@ -92,13 +94,18 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         self.environ = environ
         sid = getattr(self._eio_socket, "sid", None)
         registry: dict[str, DirectWebSocket] = self.server.direct_sockets
+        queue: Any = getattr(self._eio_socket, "queue", None)
         if sid is not None:
             registry[sid] = self
+        if hasattr(queue, "direct"):  # flux.bff.fanout.BoundedSendQueue
+            queue.direct = self
         try:
             await self.handler(self)
         finally:
             if sid is not None and registry.get(sid) is self:
                 del registry[sid]
+            if hasattr(queue, "direct") and queue.direct is self:
+                queue.direct = None
         response: web.WebSocketResponse = self._sock
         return response
 
@@ -115,6 +122,29 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         else:
             self._transport.write(text_frame(message))
 
+    def _direct_ready(self) -> bool:
+        """The transport may be written now without passing anything Engine.IO still holds."""
+        eio = self._eio_socket
+        return (
+            eio is not None
+            and eio.upgraded
+            and not eio.upgrading
+            and not eio.closed
+            and eio.queue.empty()
+            and not getattr(eio.queue, "in_flight", False)
+            and self._writable()
+        )
+
+    def write_packet(self, packet: Any) -> bool:
+        """Write one Engine.IO packet now if possible (the queue is empty); False = queue it."""
+        if not self._direct_ready():
+            return False
+        encoded = packet.encode()
+        self._transport.write(
+            _frame(_FIN_BINARY, encoded) if isinstance(encoded, bytes) else text_frame(encoded)
+        )
+        return True
+
     def write_prepared(
         self, frame: bytes, *, droppable: bool, drop_above: int, cut_above: int
     ) -> DirectWrite:
@@ -127,16 +157,9 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
             cut_above: Buffered bytes beyond which the connection is aborted (any message);
                 the client reconnects and is hydrated with the latest snapshots.
         """
-        eio = self._eio_socket
-        if (
-            eio is None
-            or not eio.upgraded
-            or eio.upgrading
-            or eio.closed
-            or not eio.queue.empty()
-            or not self._writable()
-        ):
+        if not self._direct_ready():
             return DirectWrite.QUEUE
+        eio = self._eio_socket
         buffered = self._transport.get_write_buffer_size()
         if droppable and buffered > drop_above:
             return DirectWrite.DROPPED

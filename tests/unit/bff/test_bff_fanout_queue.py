@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from engineio import packet as eio_packet
 
@@ -72,3 +73,43 @@ def test_ticker_limit_keeps_only_the_latest_batches() -> None:
     assert len(drops) == 3
     queue.put_nowait(message("crypto:ticker", 5))  # counts went back down while draining
     assert drain(queue) == ['2["crypto:ticker",{"n":5}]']
+
+
+class RecordingDirect:
+    """Stands in for a DirectWebSocket: records what the queue writes straight to the socket."""
+
+    def __init__(self) -> None:
+        self.written: list[object] = []
+
+    def write_packet(self, packet: eio_packet.Packet) -> bool:
+        self.written.append(packet.data)
+        return True
+
+
+async def test_idle_queue_writes_pings_and_messages_directly_but_never_close() -> None:
+    queue = BoundedSendQueue(limit=8)
+    direct = RecordingDirect()
+    queue.direct = direct  # type: ignore[assignment]
+    queue.put_nowait(eio_packet.Packet(eio_packet.PING))
+    queue.put_nowait(message("news", 1))
+    queue.put_nowait(eio_packet.Packet(eio_packet.CLOSE))
+    assert direct.written == [None, '2["news",{"n":1}]']
+    assert [p.packet_type for p in [queue.get_nowait()]] == [eio_packet.CLOSE]
+
+
+async def test_a_packet_taken_but_not_yet_written_keeps_later_packets_queued() -> None:
+    queue = BoundedSendQueue(limit=8)
+    queue.put_nowait(message("news", 1))  # queued before the socket went direct
+    direct = RecordingDirect()
+    queue.direct = direct  # type: ignore[assignment]
+    taking = asyncio.create_task(queue.get())  # Engine.IO's poll runs get() in a task of its own
+    await asyncio.sleep(0)
+    assert taking.done() and queue.empty() and queue.in_flight
+    queue.put_nowait(message("news", 2))  # must not overtake 1, which is not on the socket yet
+    assert direct.written == []
+    assert drain(queue) == ['2["news",{"n":2}]']
+    with contextlib.suppress(asyncio.QueueEmpty):
+        queue.get_nowait()  # the writer's drain ends the batch
+    assert not queue.in_flight
+    queue.put_nowait(message("news", 3))
+    assert direct.written == ['2["news",{"n":3}]']
