@@ -161,7 +161,7 @@ async def _client(url: str, stats: dict[str, Any], stop: asyncio.Event) -> None:
     client.close()
 
 
-async def _loadgen(url: str, clients: int, control: Any, results: Any) -> None:
+async def _loadgen(url: str, clients: int, control: Any, results: Any, probe: bool) -> None:
     stats: dict[str, Any] = {
         "connected": 0,
         "target": clients,
@@ -200,7 +200,9 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any) -> None:
         }
     )
     probes: list[float] = []
-    for _ in range(PROBES):  # hydration under load: one connect at a time, tickers still flowing
+    for _ in range(
+        PROBES if probe else 0
+    ):  # hydration under load: one connect at a time, tickers still flowing
         probe = {
             "connected": 0,
             "delivered": 0,
@@ -218,18 +220,38 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any) -> None:
         probes.extend(probe["hydration_ms"])
         probe_stop.set()
         await task
-    results.put({"phase": "probes", "hydration_ms": probes, "attempted": PROBES})
+    if probe:
+        results.put({"phase": "probes", "hydration_ms": probes, "attempted": PROBES})
+    else:  # keep the connections until the probes are done: mass disconnects would disturb them
+        await asyncio.to_thread(control.get)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def loadgen_main(url: str, clients: int, control: Any, results: Any) -> None:
-    """Entry point of the load generator process."""
+def loadgen_main(url: str, clients: int, control: Any, results: Any, probe: bool) -> None:
+    """Entry point of one load generator process (``probe``: it also measures hydration)."""
     _raise_fd_limit()
-    asyncio.run(_loadgen(url, clients, control, results))
+    asyncio.run(_loadgen(url, clients, control, results, probe))
 
 
 # --------------------------------------------------------------------------------------- helpers
+class _Inbox:
+    """Messages from the load generator processes, taken by phase (they may arrive interleaved)."""
+
+    def __init__(self, results: Any) -> None:
+        self._results = results
+        self._held: list[dict[str, Any]] = []
+
+    async def take(self, phase: str, count: int, timeout_s: float) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        while sum(1 for m in self._held if m["phase"] == phase) < count:
+            remaining = max(0.1, deadline - time.monotonic())
+            self._held.append(await asyncio.to_thread(self._results.get, True, remaining))
+        taken = [m for m in self._held if m["phase"] == phase][:count]
+        self._held = [m for m in self._held if all(m is not t for t in taken)]
+        return taken
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` (Linux /proc)."""
     user, system = _cpu_split(pid)
@@ -370,8 +392,8 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
     sender = AsyncProducer(producer_config(settings, client_id="bench-bff", linger_ms=1))
     ticker_topic = next(t.name for t in load_catalogue().consumed_by("bff") if t.kind is TopicKind.STREAM)
     ctx = mp.get_context("spawn")
-    control, results = ctx.Queue(), ctx.Queue()
-    loadgen = None
+    results = ctx.Queue()
+    loadgens: list[Any] = []
     try:
         base = f"http://127.0.0.1:{port}"
         await _wait_ready(base)
@@ -379,9 +401,21 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
         await sender.send(news.TOPIC, value=await serde.encode(news), key=b"global")  # warm the cache
         await asyncio.sleep(1.0)
         ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
-        loadgen = ctx.Process(target=loadgen_main, args=(ws_url, args.clients, control, results), daemon=True)
-        loadgen.start()
-        connected = await asyncio.to_thread(results.get, True, 180)
+        workers = max(1, args.loadgen_processes)
+        shares = [args.clients // workers + (i < args.clients % workers) for i in range(workers)]
+        controls = [ctx.Queue() for _ in shares]
+        loadgens = [
+            ctx.Process(target=loadgen_main, args=(ws_url, n, controls[i], results, i == 0), daemon=True)
+            for i, n in enumerate(shares)
+        ]
+        for process in loadgens:
+            process.start()
+        inbox = _Inbox(results)
+        connected_parts = await inbox.take("connected", len(loadgens), 180)
+        connected = {
+            "connected": sum(part["connected"] for part in connected_parts),
+            "errors": [e for part in connected_parts for e in part["errors"]][:5],
+        }
         print(f"  {connected['connected']}/{args.clients} clients connected", flush=True)
 
         stop = asyncio.Event()
@@ -400,17 +434,19 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
 
         producing = asyncio.create_task(produce())
         await asyncio.sleep(args.warmup)
-        cpu_start, gen_start = _cpu_split(bff.pid), _cpu_seconds(loadgen.pid)
+        cpu_start, gen_start = _cpu_split(bff.pid), sum(_cpu_seconds(p.pid) for p in loadgens)
         gc_before = _gc_counts(await _metrics_text(base))
-        control.put("start")
+        for control in controls:
+            control.put("start")
         t0 = time.monotonic()
         peak_rss = 0
         while time.monotonic() - t0 < args.duration:
             peak_rss = max(peak_rss, _rss_bytes(bff.pid))
             await asyncio.sleep(0.5)
-        control.put("stop")
+        for control in controls:
+            control.put("stop")
         elapsed = time.monotonic() - t0
-        cpu_end, gen_end = _cpu_split(bff.pid), _cpu_seconds(loadgen.pid)
+        cpu_end, gen_end = _cpu_split(bff.pid), sum(_cpu_seconds(p.pid) for p in loadgens)
         load_average = os.getloadavg()[0]
         stop.set()
         batches = await producing
@@ -418,8 +454,17 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
         emit_p50, emit_p99 = _histogram_quantiles(metrics_text, 'event="crypto:ticker"')
         gc_in_window = _gc_counts(metrics_text).get("2", 0.0) - gc_before.get("2", 0.0)
         _, gc_full_p99 = _histogram_quantiles(metrics_text, 'generation="2"', "flux_gc_pause_seconds")
-        done = await asyncio.to_thread(results.get, True, 120)
-        probes = await asyncio.to_thread(results.get, True, 30 + 6 * PROBES)
+        windows = await inbox.take("window", len(loadgens), 120)
+        done = {
+            "delivered": sum(w["delivered"] for w in windows),
+            "window_s": max(w["window_s"] for w in windows),
+            "latency_ms": [ms for w in windows for ms in w["latency_ms"]],
+            "errors": [e for w in windows for e in w["errors"]][:5],
+            "error_count": sum(w["error_count"] for w in windows),
+        }
+        probes = (await inbox.take("probes", 1, 30 + 6 * PROBES))[0]
+        for control in controls:
+            control.put("finish")
         user_s, system_s = cpu_end[0] - cpu_start[0], cpu_end[1] - cpu_start[1]
         cpu_s, gen_s = user_s + system_s, gen_end - gen_start
         return {
@@ -437,6 +482,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "bff_system_cpu_pct": 100.0 * system_s / elapsed,
             "bff_cpu_us_per_delivery": 1e6 * cpu_s / max(1.0, done["delivered"] * elapsed / done["window_s"]),
             "loadgen_cpu_pct": 100.0 * gen_s / elapsed,
+            "loadgen_processes": len(loadgens),
             "load_average_1m": load_average,
             "emit_p50_ms": emit_p50,
             "emit_p99_ms": emit_p99,
@@ -448,8 +494,9 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "sample_errors": done["errors"],
         }
     finally:
-        if loadgen is not None and loadgen.is_alive():
-            loadgen.terminate()
+        for process in loadgens:
+            if process.is_alive():
+                process.terminate()
         bff.terminate()
         try:
             bff.wait(20)
@@ -488,7 +535,11 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"of one core ({figures['bff_system_cpu_pct']:.0f} % in the kernel)",
         ),
         ("BFF CPU per delivery", f"{figures['bff_cpu_us_per_delivery']:.1f} µs", ""),
-        ("load generator CPU", f"{figures['loadgen_cpu_pct']:.0f} %", f"of one core ({os.cpu_count()} here)"),
+        (
+            "load generator CPU",
+            f"{figures['loadgen_cpu_pct']:.0f} %",
+            f"of one core, {figures['loadgen_processes']} processes ({os.cpu_count()} cores here)",
+        ),
         ("machine load (1 min)", f"{figures['load_average_1m']:.1f}", "other work distorts figures"),
         (
             "BFF full GC pauses",
@@ -537,6 +588,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="ticker batches per second")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument(
+        "--loadgen-processes",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="load generator processes sharing the clients (so one Python process is not the bottleneck)",
+    )
     parser.add_argument(
         "--peer",
         action=argparse.BooleanOptionalAction,
