@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -263,7 +264,11 @@ class Gateway:
     async def publish(self, snapshot: Snapshot) -> bool:
         """Fan ``snapshot`` out to its room unless it is a duplicate or stale; return whether emitted."""
         stream = snapshot.stream
-        if stream is Stream.TICKER and now_ms() - snapshot.produced_at_ms > self.settings.ticker_max_age_ms:
+        arrived_ms = now_ms()
+        self.metrics.arrival_latency.labels(stream.value).observe(
+            max(arrived_ms - snapshot.produced_at_ms, 0) / 1000.0
+        )
+        if stream is Stream.TICKER and arrived_ms - snapshot.produced_at_ms > self.settings.ticker_max_age_ms:
             # Behind (overload or a backlog after a pause): a newer batch supersedes this one (ADR-007).
             self.metrics.stale_tickers.inc()
             return False
@@ -275,7 +280,9 @@ class Gateway:
         if not fresh:
             self.metrics.duplicates.labels(stream.value).inc()
             return False
+        started = time.perf_counter()
         await self.sio.emit(stream.value, snapshot.wire(), room=snapshot.room)
+        self.metrics.fanout_duration.labels(stream.value).observe(time.perf_counter() - started)
         self.metrics.emits.labels(stream.value).inc()
         latency = (now_ms() - snapshot.produced_at_ms) / 1000.0
         self.metrics.e2e_latency.labels(stream.value).observe(max(latency, 0.0))

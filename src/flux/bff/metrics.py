@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["BffMetrics"]
 
-_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class BffMetrics:
@@ -70,6 +70,20 @@ class BffMetrics:
         self.e2e_latency = Histogram(
             "flux_bff_e2e_latency_seconds",
             "produced_at → room emit, per event",
+            ["event"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.arrival_latency = Histogram(
+            "flux_bff_arrival_latency_seconds",
+            "produced_at → decoded and handed to the gateway (Kafka and decoding), per event",
+            ["event"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.fanout_duration = Histogram(
+            "flux_bff_fanout_seconds",
+            "Time one room emit takes (writing the frame to every member)",
             ["event"],
             buckets=_LATENCY_BUCKETS,
             registry=r,

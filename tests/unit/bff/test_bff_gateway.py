@@ -231,6 +231,8 @@ async def test_health_ready_metrics(bff: RunningBff, connect: Connect) -> None:
     assert "flux_bff_rooms 1.0" in text
     assert 'flux_bff_emits_total{event="news"} 1.0' in text
     assert 'flux_bff_e2e_latency_seconds_count{event="news"} 1.0' in text
+    assert 'flux_bff_arrival_latency_seconds_count{event="news"} 1.0' in text
+    assert 'flux_bff_fanout_seconds_count{event="news"} 1.0' in text
 
 
 async def test_token_auth_refuses_connections_without_the_token() -> None:
