@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from confluent_kafka import Message
@@ -22,10 +22,15 @@ LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """An event to publish: a generated contract object (its class knows the topic) and the record key."""
+    """An event to publish: a generated contract object (its class knows the topic) and the record key.
+
+    ``on_acked`` runs once the broker has acknowledged the event (never for an event that failed),
+    for state that must only change when the event is durably published.
+    """
 
     event: object
     key: str
+    on_acked: Callable[[], None] | None = None
 
     @property
     def topic(self) -> str:
@@ -53,5 +58,8 @@ class EventPublisher:
             return
         futures = [await self.start(o) for o in events]
         await asyncio.gather(*futures)
+        for outgoing in events:
+            if outgoing.on_acked is not None:
+                outgoing.on_acked()
         for topic, count in Counter(o.topic for o in events).items():
             EVENTS_PUBLISHED.labels(self.service, topic).inc(count)

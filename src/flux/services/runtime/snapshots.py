@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, Final, Generic, TypeVar
 from uuid import UUID
 
@@ -106,8 +107,12 @@ class GlobalSnapshot(Generic[S]):
         if snapshot is None:
             return []
         outgoing = self._event(snapshot, command.command_id)
-        self._last_published_hash = outgoing.event.snapshot_hash  # type: ignore[attr-defined]
-        return [outgoing]
+        digest: str = outgoing.event.snapshot_hash  # type: ignore[attr-defined]
+        return [replace(outgoing, on_acked=lambda: self._remember_published(digest))]
+
+    def _remember_published(self, digest: str) -> None:
+        """The schedule skips content already on the topic, counted only once it is acknowledged."""
+        self._last_published_hash = digest
 
     async def run_schedule(self, stop: asyncio.Event) -> None:
         """Publish on a fixed interval, skipping unchanged content; the first run is immediate."""
@@ -131,5 +136,5 @@ class GlobalSnapshot(Generic[S]):
         if digest == self._last_published_hash:
             return False
         await self.ctx.publisher.publish([outgoing])
-        self._last_published_hash = digest
+        self._remember_published(digest)
         return True

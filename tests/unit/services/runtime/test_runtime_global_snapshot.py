@@ -1,0 +1,76 @@
+"""GlobalSnapshot: the schedule skips unchanged content only once that content is acknowledged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from flux.contracts import NewsUpdated
+from flux.services.news.model import Article
+from flux.services.news.service import article_fields
+from flux.services.runtime.publisher import Outgoing
+from flux.services.runtime.snapshots import GlobalSnapshot
+
+ARTICLES = (
+    Article(
+        article_id="a1",
+        title="Rivers rise after storm",
+        url="https://example.org/rivers",
+        source="Example World",
+        published_at=datetime(2026, 11, 22, 9, 30, tzinfo=UTC),
+        summary="Water levels rose overnight.",
+    ),
+)
+
+
+class RecordingPublisher:
+    """Stands in for the Kafka publisher: records what would be produced, or fails like a broker."""
+
+    def __init__(self) -> None:
+        self.published: list[Outgoing] = []
+        self.fail = False
+
+    async def publish(self, events: Sequence[Outgoing]) -> None:
+        if self.fail:
+            raise RuntimeError("broker unavailable")
+        self.published.extend(events)
+        for outgoing in events:
+            if outgoing.on_acked is not None:
+                outgoing.on_acked()
+
+
+def _snapshot(publisher: RecordingPublisher) -> GlobalSnapshot[tuple[Article, ...]]:
+    async def fetch() -> tuple[Article, ...]:
+        return ARTICLES
+
+    ctx: Any = SimpleNamespace(service="news-service", publisher=publisher)
+    return GlobalSnapshot(ctx, NewsUpdated, fetch=fetch, fields=article_fields, interval_s=60.0)
+
+
+async def test_schedule_skips_content_a_command_already_published() -> None:
+    publisher = RecordingPublisher()
+    headlines = _snapshot(publisher)
+    outgoing = await headlines.on_command(SimpleNamespace(command_id=uuid4()))
+    await publisher.publish(outgoing)
+
+    assert await headlines.publish_if_changed() is False
+    assert len(publisher.published) == 1
+
+
+async def test_command_event_that_was_never_acknowledged_does_not_hide_the_content() -> None:
+    publisher = RecordingPublisher()
+    headlines = _snapshot(publisher)
+    outgoing = await headlines.on_command(SimpleNamespace(command_id=uuid4()))
+    publisher.fail = True
+    with pytest.raises(RuntimeError):
+        await publisher.publish(outgoing)  # the command's event is lost with the broker
+    publisher.fail = False
+
+    assert await headlines.publish_if_changed() is True
+    assert [type(o.event) for o in publisher.published] == [NewsUpdated]
+    assert await headlines.publish_if_changed() is False  # now on the topic: skipped
