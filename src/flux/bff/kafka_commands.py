@@ -24,6 +24,7 @@ from flux.contracts import (
     RefreshTopMovers,
     RefreshTopPerformers,
 )
+from flux.contracts.snapshot_sizes import MOVERS_SIZE, NEWS_SIZE, STOCKS_SIZE, TOP_COINS_SIZE
 from flux.kafka.config import producer_config
 from flux.kafka.producer import AsyncProducer, DeliveryError
 from flux.settings import Settings
@@ -32,11 +33,12 @@ __all__ = ["KafkaCommandSink", "to_contract"]
 
 LOG = logging.getLogger(__name__)
 
-_REFRESH_CLASSES: dict[CommandKind, Any] = {
-    CommandKind.TOPCOINS_REFRESH: RefreshTopCoins,
-    CommandKind.MOVERS_REFRESH: RefreshTopMovers,
-    CommandKind.NEWS_REFRESH: RefreshNews,
-    CommandKind.STOCKS_REFRESH: RefreshTopPerformers,
+# Each refresh asks for the size the service publishes on its schedule, so snapshots keep one shape.
+_REFRESH_CLASSES: dict[CommandKind, tuple[Any, int]] = {
+    CommandKind.TOPCOINS_REFRESH: (RefreshTopCoins, TOP_COINS_SIZE),
+    CommandKind.MOVERS_REFRESH: (RefreshTopMovers, MOVERS_SIZE),
+    CommandKind.NEWS_REFRESH: (RefreshNews, NEWS_SIZE),
+    CommandKind.STOCKS_REFRESH: (RefreshTopPerformers, STOCKS_SIZE),
 }
 
 
@@ -54,8 +56,13 @@ def to_contract(command: Command) -> Any:
             data=Location(city=location.city, lat=location.lat, lon=location.lon),
             timestamp=command.issued_at,
         )
-    cls = _REFRESH_CLASSES[command.kind]
-    return cls(command_id=uuid.uuid4(), issued_at=command.issued_at, requested_by=uuid.UUID(command.user_id))
+    cls, size = _REFRESH_CLASSES[command.kind]
+    return cls(
+        command_id=uuid.uuid4(),
+        issued_at=command.issued_at,
+        requested_by=uuid.UUID(command.user_id),
+        limit=size,
+    )
 
 
 def _key_bytes(key: str | bytes | None) -> bytes | None:

@@ -57,9 +57,10 @@ def fetch_weather(city: str = "Delhi", lat: float | None = 28.61, lon: float | N
     )
 
 
-def refresh(contract: type) -> Any:
+def refresh(contract: type, limit: int | None = None) -> Any:
     """A refresh command of ``contract`` (RefreshTopCoins, RefreshNews...) with a fresh id."""
-    return contract(command_id=uuid.uuid4(), issued_at=now(), requested_by=uuid.uuid4())
+    sized = {} if limit is None else {"limit": limit}
+    return contract(command_id=uuid.uuid4(), issued_at=now(), requested_by=uuid.uuid4(), **sized)
 
 
 async def wait_ready(port: int, timeout_s: float = 60.0, task: asyncio.Task[Any] | None = None) -> None:

@@ -22,6 +22,7 @@ from flux.contracts import (
     WeatherUpdated,
 )
 from flux.contracts.keys import GLOBAL_KEY
+from flux.contracts.snapshot_sizes import MOVERS_SIZE, NEWS_SIZE, STOCKS_SIZE, TOP_COINS_SIZE
 from flux.devstack.stack import RunningStack
 from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde
@@ -34,6 +35,8 @@ from flux.services.weather import service as weather_service
 from .conftest import Record, TopicReader, fetch_weather, in_process, refresh, send_commands
 
 pytestmark = pytest.mark.integration
+
+REQUESTED = 3  # the refresh commands' limit, smaller than every schedule's size
 
 
 def has_correlation(*ids: object) -> Callable[[list[Record]], bool]:
@@ -84,15 +87,16 @@ async def test_weather_fetch_becomes_weather_updated(
 
 
 @pytest.mark.parametrize(
-    ("module", "command", "event", "check"),
+    ("module", "command", "event", "size", "check"),
     [
         (
             crypto_service,
             RefreshTopCoins,
             TopCoinsUpdated,
-            lambda e: (
-                len(e.coins) == crypto_service.TOP_COINS
-                and [c.rank for c in e.coins] == list(range(1, crypto_service.TOP_COINS + 1))
+            TOP_COINS_SIZE,
+            lambda e, n: (
+                len(e.coins) == n
+                and [c.rank for c in e.coins] == list(range(1, n + 1))
                 and all(c.price > 0 for c in e.coins)
             ),
         ),
@@ -100,9 +104,10 @@ async def test_weather_fetch_becomes_weather_updated(
             crypto_service,
             RefreshTopMovers,
             TopMoversUpdated,
-            lambda e: (
-                0 < len(e.gainers) <= crypto_service.MOVERS
-                and 0 < len(e.losers) <= crypto_service.MOVERS
+            MOVERS_SIZE,
+            lambda e, n: (
+                0 < len(e.gainers) <= n
+                and 0 < len(e.losers) <= n
                 and min(g.change_pct_24h for g in e.gainers) >= max(lo.change_pct_24h for lo in e.losers)
             ),
         ),
@@ -110,8 +115,9 @@ async def test_weather_fetch_becomes_weather_updated(
             news_service,
             RefreshNews,
             NewsUpdated,
-            lambda e: (
-                0 < len(e.articles) <= news_service.LATEST
+            NEWS_SIZE,
+            lambda e, n: (
+                0 < len(e.articles) <= n
                 and len({a.id for a in e.articles}) == len(e.articles)
                 and [a.published_at for a in e.articles]
                 == sorted((a.published_at for a in e.articles), reverse=True)
@@ -121,8 +127,9 @@ async def test_weather_fetch_becomes_weather_updated(
             stock_service,
             RefreshTopPerformers,
             TopPerformersUpdated,
-            lambda e: (
-                0 < len(e.performers) <= stock_service.TOP
+            STOCKS_SIZE,
+            lambda e, n: (
+                0 < len(e.performers) <= n
                 and [p.change_pct for p in e.performers]
                 == sorted((p.change_pct for p in e.performers), reverse=True)
             ),
@@ -138,10 +145,11 @@ async def test_refresh_command_and_schedule_publish_the_snapshot(
     module: object,
     command: type,
     event: type,
-    check: Callable[[object], bool],
+    size: int,
+    check: Callable[[object, int], bool],
 ) -> None:
     events = reader(event.TOPIC)  # type: ignore[attr-defined]
-    cmd = refresh(command)
+    cmd = refresh(command, limit=REQUESTED)
     async with in_process(module, stack.settings):  # type: ignore[arg-type]
         # the schedule publishes once at start, without any command
         scheduled = await events.read(
@@ -151,10 +159,10 @@ async def test_refresh_command_and_schedule_publish_the_snapshot(
         records = scheduled + await events.read(has_correlation(cmd.command_id), serde=serde, contract=event)
     first = next(r for r in scheduled if r.decoded.correlation_id is None)
     answer = by_correlation(records, cmd.command_id)
-    for record in (first, answer):
+    for record, entries in ((first, size), (answer, REQUESTED)):  # the schedule's size, the command's
         assert record.key == GLOBAL_KEY.encode()
         assert record.decoded.source == module.SERVICE_NAME  # type: ignore[attr-defined]
-        assert check(record.decoded), record.decoded
+        assert check(record.decoded, entries), record.decoded
     assert answer.decoded.event_id == event_id_for(cmd.command_id, event.TOPIC)  # type: ignore[attr-defined]
     assert first.decoded.event_id.version == 4
 

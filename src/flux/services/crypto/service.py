@@ -25,6 +25,7 @@ from flux.contracts import (
     TopCoinsUpdated,
     TopMoversUpdated,
 )
+from flux.contracts.snapshot_sizes import MOVERS_SIZE, TOP_COINS_SIZE
 from flux.resilience import UpstreamError
 from flux.serde.contract_schema import contract_schema
 from flux.services.crypto import make_crypto_provider
@@ -42,8 +43,6 @@ __all__ = ["DEFAULT_PRODUCTS", "SERVICE_NAME", "TickerStream", "build"]
 LOG = logging.getLogger(__name__)
 
 SERVICE_NAME: Final = "crypto-service"
-TOP_COINS: Final = 10
-MOVERS: Final = 5
 SNAPSHOT_INTERVAL_S: Final = 15.0
 DEFAULT_PRODUCTS: Final = (
     "BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "DOGE-USD", "ADA-USD", "AVAX-USD", "LINK-USD",
@@ -204,15 +203,17 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
     top_coins = GlobalSnapshot(
         ctx,
         TopCoinsUpdated,
-        fetch=lambda: provider.top_coins(TOP_COINS),
+        fetch=provider.top_coins,
         fields=coin_fields,
+        size=TOP_COINS_SIZE,
         interval_s=SNAPSHOT_INTERVAL_S,
     )
     movers = GlobalSnapshot(
         ctx,
         TopMoversUpdated,
-        fetch=lambda: provider.movers(MOVERS),
+        fetch=provider.movers,
         fields=mover_fields,
+        size=MOVERS_SIZE,
         interval_s=SNAPSHOT_INTERVAL_S,
     )
     ticker = TickerStream(ctx, lambda: provider.ticks(DEFAULT_PRODUCTS))

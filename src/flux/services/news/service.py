@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from flux.contracts import Article, NewsUpdated, RefreshNews
+from flux.contracts.snapshot_sizes import NEWS_SIZE
 from flux.services.news import make_news_provider
 from flux.services.news import model as news
 from flux.services.runtime.command_loop import CommandRoute
@@ -14,10 +15,9 @@ from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.process import ServiceDefinition
 from flux.services.runtime.snapshots import GlobalSnapshot
 
-__all__ = ["LATEST", "SERVICE_NAME", "article_fields", "build"]
+__all__ = ["SERVICE_NAME", "article_fields", "build"]
 
 SERVICE_NAME: Final = "news-service"
-LATEST: Final = 20
 REFRESH_INTERVAL_S: Final = 60.0
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -46,8 +46,9 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
     headlines = GlobalSnapshot(
         ctx,
         NewsUpdated,
-        fetch=lambda: provider.latest(LATEST),
+        fetch=provider.latest,
         fields=article_fields,
+        size=NEWS_SIZE,
         interval_s=REFRESH_INTERVAL_S,
     )
     return ServiceDefinition(

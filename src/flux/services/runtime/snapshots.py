@@ -2,13 +2,16 @@
 
 On a refresh command the snapshot is fetched (coalesced and cached briefly, so a
 burst of refreshes costs one upstream call) and published with the command's
-id as correlation id. The schedule publishes only when the content changed.
+id as correlation id, holding as many entries as the command's ``limit`` asks
+(within bounds). The schedule publishes only when the content changed.
 When the upstream fails, a command is answered with the last good snapshot
 (clients keep a consistent view and the command still gets its event); with no
 snapshot yet, the failure is logged and counted.
 
 Example:
-    >>> coins = GlobalSnapshot(ctx, TopCoinsUpdated, fetch=provider.top_coins, fields=to_coin_fields)  # doctest: +SKIP
+    >>> coins = GlobalSnapshot(  # doctest: +SKIP
+    ...     ctx, TopCoinsUpdated, fetch=provider.top_coins, fields=coin_fields, size=10, interval_s=15.0
+    ... )
     >>> routes = [CommandRoute(RefreshTopCoins, coins.on_command)]  # doctest: +SKIP
 """
 
@@ -23,6 +26,7 @@ from typing import Any, Final, Generic, TypeVar
 from uuid import UUID
 
 from flux.contracts.keys import GLOBAL_KEY
+from flux.contracts.snapshot_sizes import snapshot_size
 from flux.resilience import UpstreamError
 from flux.serde.contract_schema import contract_schema
 from flux.services.runtime.coalesce import CoalescingCache
@@ -50,15 +54,20 @@ def _datum(value: Any) -> Any:
 
 
 class GlobalSnapshot(Generic[S]):
-    """One global snapshot topic: builds events of ``contract`` from what ``fetch`` returns."""
+    """One global snapshot topic: builds events of ``contract`` from what ``fetch`` returns.
+
+    ``fetch(n)`` returns a snapshot of ``n`` entries: ``size`` on the schedule, the command's
+    ``limit`` (clamped, :mod:`flux.contracts.snapshot_sizes`) on a refresh command.
+    """
 
     def __init__(
         self,
         ctx: ServiceContext,
         contract: type,
         *,
-        fetch: Callable[[], Awaitable[S]],
+        fetch: Callable[[int], Awaitable[S]],
         fields: Callable[[S], Mapping[str, Any]],
+        size: int,
         interval_s: float,
     ) -> None:
         self.ctx = ctx
@@ -66,26 +75,27 @@ class GlobalSnapshot(Generic[S]):
         self.topic = contract_schema(contract).topic
         self._fetch = fetch
         self._fields = fields
+        self.size = size
         self.interval_s = interval_s
-        self._cache: CoalescingCache[str, S] = CoalescingCache(REFRESH_COALESCE_S)
-        self._last_good: S | None = None
+        self._cache: CoalescingCache[int, S] = CoalescingCache(REFRESH_COALESCE_S)
+        self._last_good: dict[int, S] = {}
         self._last_published_hash: str | None = None
 
-    async def _snapshot(self) -> S | None:
+    async def _snapshot(self, size: int) -> S | None:
         async def timed_fetch() -> S:
             with UPSTREAM_LATENCY.labels(self.ctx.service, self.topic).time():
-                return await self._fetch()
+                return await self._fetch(size)
 
         try:
-            snapshot = await self._cache.get(GLOBAL_KEY, timed_fetch)
+            snapshot = await self._cache.get(size, timed_fetch)
         except UpstreamError as exc:
             UPSTREAM_ERRORS.labels(self.ctx.service, self.topic, type(exc).__name__).inc()
             LOG.warning(
                 "upstream failed; keeping the last good snapshot",
                 extra={"topic": self.topic, "error": str(exc)},
             )
-            return self._last_good
-        self._last_good = snapshot
+            return self._last_good.get(size)
+        self._last_good[size] = snapshot
         return snapshot
 
     def _event(self, snapshot: S, correlation_id: UUID | None) -> Outgoing:
@@ -103,7 +113,7 @@ class GlobalSnapshot(Generic[S]):
 
     async def on_command(self, command: Any) -> list[Outgoing]:
         """Handle a refresh command: one event carrying the command id, unless nothing is known yet."""
-        snapshot = await self._snapshot()
+        snapshot = await self._snapshot(snapshot_size(getattr(command, "limit", None), self.size))
         if snapshot is None:
             return []
         outgoing = self._event(snapshot, command.command_id)
@@ -128,7 +138,7 @@ class GlobalSnapshot(Generic[S]):
                 await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
 
     async def publish_if_changed(self) -> bool:
-        snapshot = await self._snapshot()
+        snapshot = await self._snapshot(self.size)
         if snapshot is None:
             return False
         outgoing = self._event(snapshot, None)

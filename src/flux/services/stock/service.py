@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from flux.contracts import RefreshTopPerformers, StockPerformance, TopPerformersUpdated
+from flux.contracts.snapshot_sizes import STOCKS_SIZE
 from flux.services.runtime.command_loop import CommandRoute
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.process import ServiceDefinition
@@ -14,17 +15,16 @@ from flux.services.runtime.snapshots import GlobalSnapshot
 from flux.services.stock import make_stock_provider
 from flux.services.stock import model as stock
 
-__all__ = ["SERVICE_NAME", "TOP", "build", "performer_fields"]
+__all__ = ["SERVICE_NAME", "build", "performer_fields"]
 
 SERVICE_NAME: Final = "stock-service"
-TOP: Final = 10
 REFRESH_INTERVAL_S: Final = 30.0
 PRICE: Final = Decimal("1e-12")
 
 
 def performer_fields(board: stock.StockBoard) -> Mapping[str, Any]:
     """Top gainers, best first (the snapshot the spec calls "top performers")."""
-    ranked = sorted(board.gainers, key=lambda p: p.change_pct, reverse=True)[:TOP]
+    ranked = sorted(board.gainers, key=lambda p: p.change_pct, reverse=True)
     return {
         "performers": [
             StockPerformance(
@@ -45,8 +45,9 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
     performers = GlobalSnapshot(
         ctx,
         TopPerformersUpdated,
-        fetch=lambda: provider.top_performers(TOP),
+        fetch=provider.top_performers,
         fields=performer_fields,
+        size=STOCKS_SIZE,
         interval_s=REFRESH_INTERVAL_S,
     )
     return ServiceDefinition(

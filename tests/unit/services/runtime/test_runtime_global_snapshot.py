@@ -11,20 +11,22 @@ from uuid import uuid4
 import pytest
 
 from flux.contracts import NewsUpdated
+from flux.contracts.snapshot_sizes import MAX_SNAPSHOT_SIZE
 from flux.services.news.model import Article
 from flux.services.news.service import article_fields
 from flux.services.runtime.publisher import Outgoing
 from flux.services.runtime.snapshots import GlobalSnapshot
 
-ARTICLES = (
+ARTICLES = tuple(
     Article(
-        article_id="a1",
-        title="Rivers rise after storm",
-        url="https://example.org/rivers",
+        article_id=f"a{i}",
+        title=f"Story {i}",
+        url=f"https://example.org/story-{i}",
         source="Example World",
-        published_at=datetime(2026, 11, 22, 9, 30, tzinfo=UTC),
-        summary="Water levels rose overnight.",
-    ),
+        published_at=datetime(2026, 11, 22, 9, i, tzinfo=UTC),
+        summary="",
+    )
+    for i in range(60)
 )
 
 
@@ -44,12 +46,16 @@ class RecordingPublisher:
                 outgoing.on_acked()
 
 
-def _snapshot(publisher: RecordingPublisher) -> GlobalSnapshot[tuple[Article, ...]]:
-    async def fetch() -> tuple[Article, ...]:
-        return ARTICLES
+def _snapshot(
+    publisher: RecordingPublisher, fetched: list[int] | None = None
+) -> GlobalSnapshot[tuple[Article, ...]]:
+    async def fetch(limit: int) -> tuple[Article, ...]:
+        if fetched is not None:
+            fetched.append(limit)
+        return ARTICLES[:limit]
 
     ctx: Any = SimpleNamespace(service="news-service", publisher=publisher)
-    return GlobalSnapshot(ctx, NewsUpdated, fetch=fetch, fields=article_fields, interval_s=60.0)
+    return GlobalSnapshot(ctx, NewsUpdated, fetch=fetch, fields=article_fields, size=2, interval_s=60.0)
 
 
 async def test_schedule_skips_content_a_command_already_published() -> None:
@@ -74,3 +80,25 @@ async def test_command_event_that_was_never_acknowledged_does_not_hide_the_conte
     assert await headlines.publish_if_changed() is True
     assert [type(o.event) for o in publisher.published] == [NewsUpdated]
     assert await headlines.publish_if_changed() is False  # now on the topic: skipped
+
+
+@pytest.mark.parametrize(("limit", "entries"), [(5, 5), (None, 2), (0, 1), (10_000, MAX_SNAPSHOT_SIZE)])
+async def test_a_command_gets_the_size_its_limit_asks_for_within_bounds(
+    limit: int | None, entries: int
+) -> None:
+    fetched: list[int] = []
+    headlines = _snapshot(RecordingPublisher(), fetched)
+    command = SimpleNamespace(command_id=uuid4(), **({} if limit is None else {"limit": limit}))
+    [outgoing] = await headlines.on_command(command)
+
+    assert fetched == [entries]
+    assert len(outgoing.event.articles) == entries  # type: ignore[attr-defined]
+
+
+async def test_the_schedule_publishes_its_own_size_after_a_smaller_command() -> None:
+    publisher = RecordingPublisher()
+    headlines = _snapshot(publisher)
+    await publisher.publish(await headlines.on_command(SimpleNamespace(command_id=uuid4(), limit=1)))
+
+    assert await headlines.publish_if_changed() is True
+    assert [len(o.event.articles) for o in publisher.published] == [1, 2]  # type: ignore[attr-defined]
