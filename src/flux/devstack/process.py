@@ -1,7 +1,10 @@
 """A child process of the dev stack, tracked by a PID file so another ``flux`` invocation can stop it.
 
 Processes run in their own session (they outlive ``flux dev up``) and write
-stdout/stderr to a log file next to the PID file.
+stdout/stderr to a log file next to the PID file. A *tethered* process (the
+throw-away stacks of tests and benchmarks) is stopped when the process that
+started it dies, even by SIGKILL: a small watcher process
+(``python -m flux.devstack.tether``) ends its process group then.
 
 Example:
     >>> proc = ManagedProcess("valkey", Path(".flux/run"), Path(".flux/logs"))
@@ -15,6 +18,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,12 +29,13 @@ __all__ = ["ManagedProcess"]
 class ManagedProcess:
     """One named OS process with a PID file and a log file."""
 
-    __slots__ = ("_popen", "log_path", "name", "pid_path")
+    __slots__ = ("_popen", "log_path", "name", "pid_path", "tethered")
 
-    def __init__(self, name: str, run_dir: Path, log_dir: Path) -> None:
+    def __init__(self, name: str, run_dir: Path, log_dir: Path, *, tethered: bool = False) -> None:
         self.name = name
         self.pid_path = run_dir / f"{name}.pid"
         self.log_path = log_dir / f"{name}.log"
+        self.tethered = tethered
         self._popen: subprocess.Popen[bytes] | None = None
 
     def start(
@@ -52,6 +57,14 @@ class ManagedProcess:
                 start_new_session=True,
             )
         self.pid_path.write_text(str(self._popen.pid))
+        if self.tethered:
+            subprocess.Popen(
+                [sys.executable, "-m", "flux.devstack.tether", str(os.getpid()), str(self._popen.pid)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return self._popen.pid
 
     def pid(self) -> int | None:

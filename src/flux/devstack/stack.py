@@ -122,7 +122,9 @@ class DevStack:
         with_registry: bool = True,
         with_valkey: bool = True,
         with_apps: bool = True,
+        tethered: bool = False,
     ) -> None:
+        """``tethered``: every process is stopped when this process dies (throw-away stacks)."""
         self.home = home.resolve()
         self.ports = ports
         self.jars = KafkaJars(jars_cache)
@@ -177,6 +179,8 @@ class DevStack:
                 port_setting="FLUX_BFF_PORT",
                 health_path="/ready",
             )
+        for component in self.components():
+            component.process.tethered = tethered
 
     @classmethod
     def from_settings(cls, settings: Settings, *, with_apps: bool = True) -> DevStack:

@@ -33,6 +33,7 @@ def make_ephemeral_stack(
         with_registry=with_registry,
         with_valkey=with_valkey,
         with_apps=with_apps,
+        tethered=True,
     )
 
 
