@@ -228,9 +228,11 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any, probe: bo
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def loadgen_main(url: str, clients: int, control: Any, results: Any, probe: bool) -> None:
+def loadgen_main(url: str, clients: int, control: Any, results: Any, probe: bool, *, nice: int = 0) -> None:
     """Entry point of one load generator process (``probe``: it also measures hydration)."""
     _raise_fd_limit()
+    if nice:
+        os.nice(nice)
     asyncio.run(_loadgen(url, clients, control, results, probe))
 
 
@@ -405,7 +407,12 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
         shares = [args.clients // workers + (i < args.clients % workers) for i in range(workers)]
         controls = [ctx.Queue() for _ in shares]
         loadgens = [
-            ctx.Process(target=loadgen_main, args=(ws_url, n, controls[i], results, i == 0), daemon=True)
+            ctx.Process(
+                target=loadgen_main,
+                args=(ws_url, n, controls[i], results, i == 0),
+                kwargs={"nice": args.loadgen_nice},
+                daemon=True,
+            )
             for i, n in enumerate(shares)
         ]
         for process in loadgens:
@@ -613,6 +620,12 @@ def main() -> int:
         type=int,
         default=min(2, os.cpu_count() or 1),
         help="load generator processes sharing the clients (so one Python process is not the bottleneck)",
+    )
+    parser.add_argument(
+        "--loadgen-nice",
+        type=int,
+        default=0,
+        help="niceness of the load generator processes: >0 gives the BFF the CPU first when they share cores",
     )
     parser.add_argument(
         "--peer",
