@@ -19,6 +19,7 @@ import websockets
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
+from flux.bff import fanout
 from flux.bff.config import BffSettings
 from flux.bff.snapshot import Snapshot, Stream, now_ms
 from flux.bff.websocket_direct import text_frame
@@ -209,3 +210,26 @@ async def test_library_fanout_mode_delivers_the_same_updates_without_direct_writ
         await rec.client.disconnect()
     finally:
         await runner.cleanup()
+
+
+async def test_a_large_room_emit_yields_to_the_loop_between_slices_and_keeps_order(
+    roomy_bff: RunningBff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fanout, "EMIT_SLICE", 2)
+    members = [await recorder(roomy_bff.url, "websocket", ("crypto.global",)) for _ in range(6)]
+    members.append(await recorder(roomy_bff.url, "polling", ("crypto.global",)))
+    try:
+        turns = 0
+        for n in range(5):
+            publishing = asyncio.create_task(roomy_bff.publish(ticker(n)))
+            while not publishing.done():  # other tasks get turns while the emit is under way
+                turns += 1
+                await asyncio.sleep(0)
+            assert publishing.result() is True
+        assert turns >= 5 * 3  # 7 members in slices of 2: at least 3 yields per emit
+        for rec in members:
+            await rec.wait_for("crypto:ticker", 5, timeout=5)
+            assert [data["data"]["n"] for _, data in rec.received] == list(range(5))
+    finally:
+        for rec in members:
+            await rec.client.disconnect()
