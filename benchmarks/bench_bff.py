@@ -4,14 +4,15 @@ One run on this machine:
 
 * a real stack (Kafka KRaft, Flux registry, Valkey) on ephemeral ports, schemas registered;
 * the BFF in its own process (``python -m flux bff``), so its CPU and RSS are its own;
-* a load generator in a separate process opening N lightweight clients: Engine.IO v4 framing over
+* a load generator in separate processes opening N lightweight clients: Engine.IO v4 framing over
   ``websockets`` (no Socket.IO client library, no compression), each subscribing to
   ``crypto.global`` and ``news.global``;
 * this process producing ticker batches (Protobuf, registry serde) into Kafka at a set rate.
 
 Reports delivered messages/s, end-to-end latency p50/p99 (event ``produced_at`` → client receipt,
 same machine clock), BFF CPU and peak RSS, and hydration latency (connect start → first snapshot,
-the news snapshot warmed into the cache before the clients arrive). "Receipt" is the kernel's
+the news snapshot warmed into the cache before the clients arrive; measured by a process of its
+own, one new client at a time, while the others receive tickers). "Receipt" is the kernel's
 receive timestamp of the client socket (``SO_TIMESTAMPNS``), as for a client on its own machine;
 the time the load generator got round to reading it, which adds its own scheduling delay on cores
 it shares with the BFF, is printed beside it. Targets from the issue: 5,000
@@ -504,11 +505,14 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
         ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
         workers = max(1, args.loadgen_processes)
         shares = [args.clients // workers + (i < args.clients % workers) for i in range(workers)]
+        # The last process holds no clients: it only measures hydration, one new client at a time,
+        # so a probe does not wait behind the thousands of clients a worker is serving.
+        shares.append(0)
         controls = [ctx.Queue() for _ in shares]
         loadgens = [
             ctx.Process(
                 target=loadgen_main,
-                args=(ws_url, n, controls[i], results, i == 0),
+                args=(ws_url, n, controls[i], results, i == len(shares) - 1),
                 kwargs={"nice": args.loadgen_nice},
                 daemon=True,
             )
@@ -597,7 +601,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "bff_system_cpu_pct": 100.0 * system_s / elapsed,
             "bff_cpu_us_per_delivery": 1e6 * cpu_s / max(1.0, done["delivered"] * elapsed / done["window_s"]),
             "loadgen_cpu_pct": 100.0 * gen_s / elapsed,
-            "loadgen_processes": len(loadgens),
+            "loadgen_processes": workers,
             "load_average_1m": load_average,
             "emit_p50_ms": emit_p50,
             "emit_p99_ms": emit_p99,
