@@ -41,7 +41,14 @@ from socketio import packet as sio_packet
 from flux.bff.snapshot import Stream
 from flux.bff.websocket_direct import DirectWebSocket, DirectWrite, text_frame
 
-__all__ = ["EMIT_SLICE", "POLL_BATCH_LIMIT", "BoundedSendQueue", "FanoutServer", "RoomManager", "SlowClientPolicy"]
+__all__ = [
+    "EMIT_SLICE",
+    "POLL_BATCH_LIMIT",
+    "BoundedSendQueue",
+    "FanoutServer",
+    "RoomManager",
+    "SlowClientPolicy",
+]
 
 LOG = logging.getLogger(__name__)
 
