@@ -23,7 +23,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["ManagedProcess"]
+__all__ = ["ManagedProcess", "pid_alive"]
 
 
 class ManagedProcess:
@@ -125,6 +125,11 @@ class ManagedProcess:
 def _alive(pid: int, popen: subprocess.Popen[bytes] | None) -> bool:
     if popen is not None and popen.pid == pid:
         return popen.poll() is None
+    return pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not): for processes this one may not have started."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flux.devstack.tether import _alive
+from flux.devstack.process import pid_alive
 
 OWNER = """
 import sys, time
@@ -36,7 +36,7 @@ def _start_owner(home: Path, tethered: bool) -> tuple[subprocess.Popen[str], int
 def _wait_gone(pid: int, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -51,7 +51,7 @@ def test_child_outlives_a_killed_owner_only_when_untethered(tmp_path: Path, teth
         owner.wait()
         assert _wait_gone(child, 5.0) is tethered
     finally:
-        if _alive(child):
+        if pid_alive(child):
             os.killpg(child, signal.SIGKILL)
 
 
