@@ -13,42 +13,20 @@ Example:
 
 from __future__ import annotations
 
-import logging
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
-from confluent_kafka.schema_registry import AsyncSchemaRegistryClient, Schema, SchemaRegistryError
+from confluent_kafka.schema_registry import AsyncSchemaRegistryClient, SchemaRegistryError
 
-from flux.serde.avro_codec import AvroCodec
-from flux.serde.contract_schema import contract_schema
-from flux.serde.errors import SchemaNotRegistered, UnknownSchemaId
-from flux.serde.protobuf_codec import ProtobufCodec
+from flux.serde.errors import UnknownSchemaId
+from flux.serde.serde_core import Codec, SerdeCore
 from flux.settings import Settings
 
 __all__ = ["AsyncSerde", "Codec"]
 
-LOG = logging.getLogger(__name__)
-
 T = TypeVar("T")
-Codec = AvroCodec[Any] | ProtobufCodec[Any]
-
-# Confluent error codes: subject not found, version not found, schema not found.
-NOT_FOUND_CODES = frozenset({40401, 40402, 40403})
 
 
-def build_codec(contract: type, schema_id: int) -> Codec:
-    """Return the codec of ``contract`` bound to its schema id."""
-    coordinates = contract_schema(contract)
-    if coordinates.schema_type == "AVRO":
-        return AvroCodec(contract, schema_id)
-    return ProtobufCodec(contract, schema_id, coordinates.text)
-
-
-def not_found(exc: SchemaRegistryError) -> bool:
-    """True when the registry said the subject, version or schema does not exist."""
-    return exc.http_status_code == 404 or exc.error_code in NOT_FOUND_CODES
-
-
-class AsyncSerde:
+class AsyncSerde(SerdeCore):
     """Encode/decode generated contract objects through the Schema Registry (asyncio).
 
     Args:
@@ -58,9 +36,8 @@ class AsyncSerde:
     """
 
     def __init__(self, client: AsyncSchemaRegistryClient, *, auto_register: bool = False) -> None:
+        super().__init__(auto_register=auto_register)
         self.client = client
-        self.auto_register = auto_register
-        self._codecs: dict[type, Codec] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, auto_register: bool = False) -> AsyncSerde:
@@ -81,26 +58,13 @@ class AsyncSerde:
         codec = self._codecs.get(contract)
         if codec is not None:
             return codec
-        coordinates = contract_schema(contract)
-        schema = Schema(coordinates.text, coordinates.schema_type)
+        coordinates, schema = self._wanted(contract)
         try:
-            registered = await self.client.lookup_schema(coordinates.subject, schema)
-            schema_id = registered.schema_id
+            schema_id = (await self.client.lookup_schema(coordinates.subject, schema)).schema_id
         except SchemaRegistryError as exc:
-            if not not_found(exc):
-                raise
-            if not self.auto_register:
-                raise SchemaNotRegistered(
-                    f"{contract.__name__}'s schema is not registered under {coordinates.subject}: "
-                    f"{exc.error_message} (run `make register-schemas`)"
-                ) from exc
+            self._register_or_raise(contract, coordinates, exc)
             schema_id = await self.client.register_schema(coordinates.subject, schema)
-        if schema_id is None:
-            raise SchemaNotRegistered(f"the registry returned no id for {coordinates.subject}")
-        LOG.info("%s uses schema id %d (%s)", contract.__name__, schema_id, coordinates.subject)
-        codec = build_codec(contract, schema_id)
-        self._codecs[contract] = codec
-        return codec
+        return self._bind(contract, coordinates, schema_id)
 
     async def encode(self, obj: object) -> bytes:
         """Serialize a contract object in the Confluent wire format."""
@@ -127,7 +91,5 @@ class AsyncSerde:
         try:
             schema = await self.client.get_schema(schema_id)
         except SchemaRegistryError as exc:
-            if not_found(exc):
-                raise UnknownSchemaId(schema_id, f"not in the registry ({exc.error_message})") from exc
-            raise
-        codec.learn_writer(schema_id, str(schema.schema_type or "AVRO"), str(schema.schema_str))
+            self._writer_missing(schema_id, exc)
+        self._teach(codec, schema_id, schema)

@@ -6,24 +6,20 @@ Same behaviour as :class:`flux.serde.async_serde.AsyncSerde`, through confluent-
 
 from __future__ import annotations
 
-import logging
 from typing import TypeVar, cast
 
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
+from confluent_kafka.schema_registry import SchemaRegistryClient, SchemaRegistryError
 
-from flux.serde.async_serde import Codec, build_codec, not_found
-from flux.serde.contract_schema import contract_schema
-from flux.serde.errors import SchemaNotRegistered, UnknownSchemaId
+from flux.serde.errors import UnknownSchemaId
+from flux.serde.serde_core import Codec, SerdeCore
 from flux.settings import Settings
 
 __all__ = ["Serde"]
 
-LOG = logging.getLogger(__name__)
-
 T = TypeVar("T")
 
 
-class Serde:
+class Serde(SerdeCore):
     """Encode/decode generated contract objects through the Schema Registry (blocking I/O).
 
     Args:
@@ -32,9 +28,8 @@ class Serde:
     """
 
     def __init__(self, client: SchemaRegistryClient, *, auto_register: bool = False) -> None:
+        super().__init__(auto_register=auto_register)
         self.client = client
-        self.auto_register = auto_register
-        self._codecs: dict[type, Codec] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, auto_register: bool = False) -> Serde:
@@ -51,25 +46,13 @@ class Serde:
         codec = self._codecs.get(contract)
         if codec is not None:
             return codec
-        coordinates = contract_schema(contract)
-        schema = Schema(coordinates.text, coordinates.schema_type)
+        coordinates, schema = self._wanted(contract)
         try:
             schema_id = self.client.lookup_schema(coordinates.subject, schema).schema_id
         except SchemaRegistryError as exc:
-            if not not_found(exc):
-                raise
-            if not self.auto_register:
-                raise SchemaNotRegistered(
-                    f"{contract.__name__}'s schema is not registered under {coordinates.subject}: "
-                    f"{exc.error_message} (run `make register-schemas`)"
-                ) from exc
+            self._register_or_raise(contract, coordinates, exc)
             schema_id = self.client.register_schema(coordinates.subject, schema)
-        if schema_id is None:
-            raise SchemaNotRegistered(f"the registry returned no id for {coordinates.subject}")
-        LOG.info("%s uses schema id %d (%s)", contract.__name__, schema_id, coordinates.subject)
-        codec = build_codec(contract, schema_id)
-        self._codecs[contract] = codec
-        return codec
+        return self._bind(contract, coordinates, schema_id)
 
     def encode(self, obj: object) -> bytes:
         """Serialize a contract object in the Confluent wire format."""
@@ -96,7 +79,5 @@ class Serde:
         try:
             schema = self.client.get_schema(schema_id)
         except SchemaRegistryError as exc:
-            if not_found(exc):
-                raise UnknownSchemaId(schema_id, f"not in the registry ({exc.error_message})") from exc
-            raise
-        codec.learn_writer(schema_id, str(schema.schema_type or "AVRO"), str(schema.schema_str))
+            self._writer_missing(schema_id, exc)
+        self._teach(codec, schema_id, schema)
