@@ -67,16 +67,17 @@ async def test_dashboard_fills_weather_and_streams_ticker_prices(
             assert temperature is not None and temperature.endswith("°")
             assert (await page.text_content("#weather-city") or "").startswith("Delhi")
 
-            chip = page.locator(".tick").first
-            await chip.wait_for(timeout=30_000)
-            product = await chip.get_attribute("data-product")
-            first_price = await chip.locator(".px").text_content()
+            await page.locator(".tick").first.wait_for(timeout=30_000)
+            # Some price on the tape changes (any product: a quiet one may hold its price a while).
+            first_prices = await page.evaluate(
+                """() => Object.fromEntries([...document.querySelectorAll('.tick')]
+                    .map((c) => [c.dataset.product, c.querySelector('.px').textContent]))"""
+            )
             await page.wait_for_function(
-                """([product, price]) => {
-                    const el = document.querySelector(`.tick[data-product="${product}"] .px`);
-                    return el && el.textContent !== price;
-                }""",
-                arg=[product, first_price],
+                """(before) => [...document.querySelectorAll('.tick')].some((c) =>
+                    c.dataset.product in before
+                    && c.querySelector('.px').textContent !== before[c.dataset.product])""",
+                arg=first_prices,
                 timeout=30_000,
             )
             # Let the other tiles fill for the screenshot (they hydrate or arrive on the services' schedule).

@@ -35,7 +35,8 @@
   const money = (value, currency) => {
     const n = Number(value);
     if (!Number.isFinite(n)) return "—";
-    const digits = n >= 1000 ? 0 : n >= 1 ? 2 : 6;
+    // Enough digits that a typical tick shows: a $2 coin moves in the third decimal.
+    const digits = n >= 1000 ? 0 : n >= 100 ? 2 : n >= 1 ? 4 : 6;
     return (currency === "USD" || !currency ? "$" : "") +
       n.toLocaleString(undefined, { minimumFractionDigits: Math.min(digits, 2), maximumFractionDigits: digits }) +
       (currency && currency !== "USD" ? " " + currency : "");
