@@ -367,6 +367,22 @@ def _cpu_split(pid: int) -> tuple[float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def _host_check_ms() -> float:
+    """Best of five timings of a fixed pure-Python loop: how fast this host runs right now.
+
+    On a shared host the same code runs measurably slower at times; printing this beside each
+    run tells a slow host from a slow change.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def _rss_bytes(pid: int) -> int:
     """Resident set size of ``pid`` (Linux /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -480,6 +496,7 @@ def _start_bff(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[by
 async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout: str) -> dict[str, Any]:
     """Measure one BFF process (``FLUX_BFF_FANOUT=fanout``) under the load of ``args``."""
     register_history(SchemaRegistryClient(settings.registry_client_config()), load_subjects())
+    host_check_ms = _host_check_ms()
     port = free_port()
     env = {
         **os.environ,
@@ -603,6 +620,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "loadgen_cpu_pct": 100.0 * gen_s / elapsed,
             "loadgen_processes": workers,
             "load_average_1m": load_average,
+            "host_check_ms": host_check_ms,
             "emit_p50_ms": emit_p50,
             "emit_p99_ms": emit_p99,
             "arrival_p50_ms": arrival_p50,
@@ -683,6 +701,11 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"of one core, {figures['loadgen_processes']} processes ({os.cpu_count()} cores here)",
         ),
         ("machine load (1 min)", f"{figures['load_average_1m']:.1f}", "other work distorts figures"),
+        (
+            "host speed check",
+            f"{figures['host_check_ms']:.1f} ms",
+            "a fixed Python loop before the run, best of 5: higher = slower host",
+        ),
         (
             "BFF full GC pauses",
             f"{figures['gc_full_collections']:.0f}, <= {figures['gc_full_pause_p99_ms']:.0f} ms",
