@@ -383,6 +383,27 @@ def _host_check_ms() -> float:
     return best * 1000
 
 
+def _host_send_us() -> float:
+    """Best of five: µs per 1 KB ``send`` over loopback TCP (the fan-out's dominant kernel cost)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    sender = socket.create_connection(server.getsockname())
+    receiver, _ = server.accept()
+    payload, best = b"x" * 1024, float("inf")
+    try:
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(200):
+                sender.send(payload)
+            best = min(best, (time.perf_counter() - started) / 200)
+            received = 0
+            while received < 200 * len(payload):
+                received += len(receiver.recv(1 << 20))
+    finally:
+        for sock in (sender, receiver, server):
+            sock.close()
+    return best * 1e6
+
+
 def _rss_bytes(pid: int) -> int:
     """Resident set size of ``pid`` (Linux /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -496,7 +517,7 @@ def _start_bff(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[by
 async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout: str) -> dict[str, Any]:
     """Measure one BFF process (``FLUX_BFF_FANOUT=fanout``) under the load of ``args``."""
     register_history(SchemaRegistryClient(settings.registry_client_config()), load_subjects())
-    host_check_ms = _host_check_ms()
+    host_check_ms, host_send_us = _host_check_ms(), _host_send_us()
     port = free_port()
     env = {
         **os.environ,
@@ -621,6 +642,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "loadgen_processes": workers,
             "load_average_1m": load_average,
             "host_check_ms": host_check_ms,
+            "host_send_us": host_send_us,
             "emit_p50_ms": emit_p50,
             "emit_p99_ms": emit_p99,
             "arrival_p50_ms": arrival_p50,
@@ -703,8 +725,8 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("machine load (1 min)", f"{figures['load_average_1m']:.1f}", "other work distorts figures"),
         (
             "host speed check",
-            f"{figures['host_check_ms']:.1f} ms",
-            "a fixed Python loop before the run, best of 5: higher = slower host",
+            f"{figures['host_check_ms']:.1f} ms, {figures['host_send_us']:.1f} µs",
+            "before the run: a fixed Python loop; one 1 KB loopback send (higher = slower host)",
         ),
         (
             "BFF full GC pauses",
