@@ -551,7 +551,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             ctx.Process(
                 target=loadgen_main,
                 args=(ws_url, n, controls[i], results, i == len(shares) - 1),
-                kwargs={"nice": args.loadgen_nice},
+                kwargs={"nice": 0 if i == len(shares) - 1 else args.loadgen_nice},  # probes: never niced
                 daemon=True,
             )
             for i, n in enumerate(shares)

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from typing import Any, Final, Generic, TypeVar
 from uuid import UUID
 
@@ -99,6 +98,7 @@ class GlobalSnapshot(Generic[S]):
         return snapshot
 
     def _event(self, snapshot: S, correlation_id: UUID | None) -> Outgoing:
+        """The event for ``snapshot``; once acknowledged, the schedule skips its content."""
         fields = dict(self._fields(snapshot))
         content_hash = snapshot_hash({k: _datum(v) for k, v in fields.items()})
         event = self.contract(
@@ -109,19 +109,16 @@ class GlobalSnapshot(Generic[S]):
             snapshot_hash=content_hash,
             **fields,
         )
-        return Outgoing(event, GLOBAL_KEY)
+        return Outgoing(event, GLOBAL_KEY, on_acked=lambda: self._remember_published(content_hash))
 
     async def on_command(self, command: Any) -> list[Outgoing]:
         """Handle a refresh command: one event carrying the command id, unless nothing is known yet."""
         snapshot = await self._snapshot(snapshot_size(getattr(command, "limit", None), self.size))
         if snapshot is None:
             return []
-        outgoing = self._event(snapshot, command.command_id)
-        digest: str = outgoing.event.snapshot_hash  # type: ignore[attr-defined]
-        return [replace(outgoing, on_acked=lambda: self._remember_published(digest))]
+        return [self._event(snapshot, command.command_id)]
 
     def _remember_published(self, digest: str) -> None:
-        """The schedule skips content already on the topic, counted only once it is acknowledged."""
         self._last_published_hash = digest
 
     async def run_schedule(self, stop: asyncio.Event) -> None:
@@ -145,6 +142,5 @@ class GlobalSnapshot(Generic[S]):
         digest = outgoing.event.snapshot_hash  # type: ignore[attr-defined]
         if digest == self._last_published_hash:
             return False
-        await self.ctx.publisher.publish([outgoing])
-        self._remember_published(digest)
+        await self.ctx.publisher.publish([outgoing])  # remembers the digest once acknowledged
         return True

@@ -1,0 +1,60 @@
+"""EventPublisher runs ``on_acked`` only for events the broker acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from flux.contracts import NewsUpdated
+from flux.services.runtime.publisher import EventPublisher, Outgoing
+
+
+class FakeSerde:
+    async def encode(self, obj: object) -> bytes:
+        return b"encoded"
+
+
+class FakeProducer:
+    """Hands out one future per produce; the test settles them like broker acknowledgements."""
+
+    def __init__(self) -> None:
+        self.futures: list[asyncio.Future[Any]] = []
+
+    def produce(self, topic: str, *, value: bytes, key: bytes) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.futures.append(future)
+        return future
+
+
+def _outgoing(acked: list[str], name: str) -> Outgoing:
+    event = NewsUpdated.__new__(NewsUpdated)  # only its class (the topic) matters here
+    return Outgoing(event, "global", on_acked=lambda: acked.append(name))
+
+
+async def test_on_acked_runs_after_every_acknowledgement_and_not_before() -> None:
+    producer, acked = FakeProducer(), []
+    publisher = EventPublisher(producer, FakeSerde(), "news-service")  # type: ignore[arg-type]
+    publishing = asyncio.create_task(publisher.publish([_outgoing(acked, "a"), _outgoing(acked, "b")]))
+    while len(producer.futures) < 2:
+        await asyncio.sleep(0)
+    producer.futures[0].set_result(None)
+    await asyncio.sleep(0)
+    assert acked == []  # "b" is not acknowledged yet
+    producer.futures[1].set_result(None)
+    await publishing
+    assert acked == ["a", "b"]
+
+
+async def test_on_acked_never_runs_when_delivery_fails() -> None:
+    producer, acked = FakeProducer(), []
+    publisher = EventPublisher(producer, FakeSerde(), "news-service")  # type: ignore[arg-type]
+    publishing = asyncio.create_task(publisher.publish([_outgoing(acked, "a"), _outgoing(acked, "b")]))
+    while len(producer.futures) < 2:
+        await asyncio.sleep(0)
+    producer.futures[0].set_result(None)
+    producer.futures[1].set_exception(RuntimeError("broker unavailable"))
+    with pytest.raises(RuntimeError):
+        await publishing
+    assert acked == []
