@@ -38,7 +38,7 @@ from flux.kafka.admin import ensure_topics
 from flux.kafka.config import consumer_config, producer_config
 from flux.registry.core.model import StoredSchema
 from flux.registry.core.records import SchemaRecord, encode_record
-from flux.registry.enums import SchemaType
+from flux.schemas.types import SchemaType
 from flux.settings import Settings
 from flux.testing.stack import ephemeral_stack
 

@@ -20,7 +20,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.types import Schema
 
 from flux.contracts.types import AvroContract
-from flux.registry.compatibility import InvalidSchemaError, check_compatibility
+from flux.schemas.compatibility import InvalidSchemaError, check_compatibility
 from flux.serde.errors import BadMagicByte, SchemaMismatch, TruncatedRecord, UnknownSchemaId
 from flux.serde.wire import HEADER, HEADER_SIZE, MAGIC_BYTE, pack_header
 

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import DecodeError, EncodeError
 
-from flux.registry.compatibility import InvalidSchemaError, check_compatibility
+from flux.schemas.compatibility import InvalidSchemaError, check_compatibility
 from flux.serde.errors import BadMagicByte, SchemaMismatch, TruncatedRecord, UnknownSchemaId
 from flux.serde.wire import HEADER, HEADER_SIZE, MAGIC_BYTE, decode_message_indexes, encode_message_indexes
 

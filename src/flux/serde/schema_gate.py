@@ -2,7 +2,7 @@
 
 Every version of every subject is parsed and validated, then checked against its predecessors at
 the subject's level (all predecessors for ``*_TRANSITIVE`` levels) with
-:func:`flux.registry.compatibility.check_compatibility` — the checker the Flux registry itself runs.
+:func:`flux.schemas.compatibility.check_compatibility` — the checker the Flux registry itself runs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from fastavro import parse_schema as fastavro_parse
 
-from flux.registry.compatibility import InvalidSchemaError, check_compatibility, parse_schema
+from flux.schemas.compatibility import InvalidSchemaError, check_compatibility, parse_schema
 from flux.serde.subjects import SchemaFormat, SchemaHistory, SubjectHistory
 
 __all__ = ["GateProblem", "check_history", "check_subject", "field_path"]

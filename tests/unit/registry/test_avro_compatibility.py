@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from flux.registry.compatibility import (
+from flux.schemas.compatibility import (
     CompatibilityLevel,
     InvalidSchemaError,
     SchemaType,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from flux.registry.compatibility import (
+from flux.schemas.compatibility import (
     CompatibilityLevel,
     InvalidSchemaError,
     SchemaType,
     check_compatibility,
     parse_schema,
 )
-from flux.registry.protobuf_format import ParsedProtobuf
+from flux.schemas.protobuf_schema import ParsedProtobuf
 
 L = CompatibilityLevel
 HEAD = 'syntax = "proto3";\npackage flux.t;\n'

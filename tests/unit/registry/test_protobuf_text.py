@@ -7,8 +7,8 @@ from pathlib import Path
 import grpc_tools
 import pytest
 
-from flux.registry.protobuf_format import parse_protobuf, proto_text_of
-from flux.registry.protobuf_text import UnsupportedDescriptorError, render_proto
+from flux.schemas.protobuf_schema import parse_protobuf, proto_text_of
+from flux.schemas.protobuf_text import UnsupportedDescriptorError, render_proto
 
 CASES = {
     "proto3 scalars, maps, oneof, optional, nested, enums, reserved": """

@@ -16,7 +16,7 @@ from flux.registry.core.records import (
     decode_record,
     encode_record,
 )
-from flux.registry.enums import SchemaType
+from flux.schemas.types import SchemaType
 
 AVRO = StoredSchema(7, SchemaType.AVRO, '"string"')
 PROTO = StoredSchema(8, SchemaType.PROTOBUF, 'syntax = "proto3";', (Reference("a.proto", "a", 2),))

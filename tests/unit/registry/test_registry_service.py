@@ -15,7 +15,7 @@ from flux.registry.core.errors import RegistryError
 from flux.registry.core.records import LogRecord, decode_record, encode_record
 from flux.registry.core.service import LATEST, RegistryService, SchemaRequest, parse_version
 from flux.registry.core.state import RegistryState
-from flux.registry.enums import SchemaType
+from flux.schemas.types import SchemaType
 
 
 class MemoryLog:

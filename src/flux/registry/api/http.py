@@ -10,7 +10,7 @@ from aiohttp import web
 from flux.registry.core.errors import RegistryError
 from flux.registry.core.model import Reference
 from flux.registry.core.service import LATEST, SchemaRequest
-from flux.registry.enums import SchemaType
+from flux.schemas.types import SchemaType
 
 __all__ = [
     "CONTENT_TYPE",

@@ -7,12 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from flux.registry.compatibility import ParsedSchema
 from flux.registry.core.errors import RegistryError
 from flux.registry.core.model import StoredSchema
 from flux.registry.core.service import RegistryService, parse_version
-from flux.registry.enums import SchemaType
-from flux.registry.protobuf_format import ParsedProtobuf
+from flux.schemas.compatibility import ParsedSchema
+from flux.schemas.protobuf_schema import ParsedProtobuf
+from flux.schemas.types import SchemaType
 
 from .http import (
     CONTENT_TYPE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flux.registry.enums import SchemaType
+from flux.schemas.types import SchemaType
 
 __all__ = ["Mode", "Reference", "StoredSchema", "SubjectVersion"]
 

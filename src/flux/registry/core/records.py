@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from flux.registry.core.model import Reference, StoredSchema
-from flux.registry.enums import SchemaType
+from flux.schemas.types import SchemaType
 
 __all__ = [
     "ConfigRecord",

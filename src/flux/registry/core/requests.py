@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.model import Mode, Reference
-from flux.registry.enums import CompatibilityLevel, SchemaType
+from flux.schemas.types import CompatibilityLevel, SchemaType
 
 __all__ = ["LATEST", "MAX_VERSION", "SchemaRequest", "parse_level", "parse_mode", "parse_version"]
 

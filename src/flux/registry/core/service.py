@@ -13,12 +13,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from flux.registry.compatibility import (
-    InvalidSchemaError,
-    ParsedSchema,
-    check_parsed_compatibility,
-    parse_schema,
-)
 from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.model import Mode, Reference, StoredSchema, SubjectVersion
 from flux.registry.core.records import (
@@ -37,8 +31,14 @@ from flux.registry.core.requests import (
     parse_version,
 )
 from flux.registry.core.state import RegistryState
-from flux.registry.enums import CompatibilityLevel, SchemaType
-from flux.registry.protobuf_format import ParsedProtobuf, proto_text_of
+from flux.schemas.compatibility import (
+    InvalidSchemaError,
+    ParsedSchema,
+    check_parsed_compatibility,
+    parse_schema,
+)
+from flux.schemas.protobuf_schema import ParsedProtobuf, proto_text_of
+from flux.schemas.types import CompatibilityLevel, SchemaType
 
 __all__ = [
     "DEFAULT_COMPATIBILITY",

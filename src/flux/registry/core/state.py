@@ -10,7 +10,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from flux.registry.compatibility import ParsedSchema, parse_schema
 from flux.registry.core.model import Reference, StoredSchema, SubjectVersion
 from flux.registry.core.records import (
     ConfigRecord,
@@ -20,7 +19,8 @@ from flux.registry.core.records import (
     ModeRecord,
     SchemaRecord,
 )
-from flux.registry.enums import SchemaType
+from flux.schemas.compatibility import ParsedSchema, parse_schema
+from flux.schemas.types import SchemaType
 
 __all__ = ["RegistryState", "SchemaKey"]
 

@@ -17,7 +17,7 @@ import avro.name
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from flux.registry.errors import InvalidSchemaError, SchemaReferenceError
+from flux.schemas.errors import InvalidSchemaError, SchemaReferenceError
 
 __all__ = ["ParsedAvro", "avro_compatibility_messages", "parse_avro"]
 

@@ -14,7 +14,7 @@ from typing import Final
 
 from google.protobuf import descriptor_pb2
 
-from flux.registry.protobuf_format import ParsedProtobuf
+from flux.schemas.protobuf_schema import ParsedProtobuf
 
 __all__ = ["protobuf_compatibility_messages"]
 

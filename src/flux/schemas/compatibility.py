@@ -3,7 +3,7 @@
 This is the registry's stable public API for tools such as the ``make check-schemas`` gate.
 
 Example:
-    >>> from flux.registry.compatibility import CompatibilityLevel, SchemaType, check_compatibility
+    >>> from flux.schemas.compatibility import CompatibilityLevel, SchemaType, check_compatibility
     >>> v1 = '{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}'
     >>> v2 = '{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string"}]}'
     >>> check_compatibility(SchemaType.AVRO, v2, [v1], CompatibilityLevel.BACKWARD)[0].split(" at ")[0]
@@ -39,7 +39,7 @@ the previous schemas alike.
 
 Avro rules are Apache Avro's ``ReaderWriterCompatibilityChecker``. Protobuf schemas are
 compiled with grpcio-tools' protoc and compared by Confluent's rules (see
-:func:`flux.registry.protobuf_rules.protobuf_compatibility_messages`).
+:func:`flux.schemas.protobuf_compat.protobuf_compatibility_messages`).
 """
 
 from __future__ import annotations
@@ -48,11 +48,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from flux.registry.avro_format import ParsedAvro, avro_compatibility_messages, parse_avro
-from flux.registry.enums import CompatibilityLevel, SchemaType
-from flux.registry.errors import InvalidSchemaError, SchemaReferenceError
-from flux.registry.protobuf_format import ParsedProtobuf, parse_protobuf
-from flux.registry.protobuf_rules import protobuf_compatibility_messages
+from flux.schemas.avro_schema import ParsedAvro, avro_compatibility_messages, parse_avro
+from flux.schemas.errors import InvalidSchemaError, SchemaReferenceError
+from flux.schemas.protobuf_compat import protobuf_compatibility_messages
+from flux.schemas.protobuf_schema import ParsedProtobuf, parse_protobuf
+from flux.schemas.types import CompatibilityLevel, SchemaType
 
 __all__ = [
     "CompatibilityLevel",

@@ -2,7 +2,7 @@
 
 Schemas arrive either as ``.proto`` text (what Confluent stores) or, as confluent-kafka's
 Python serializer sends them, as a base64-encoded ``FileDescriptorProto``. Both become a
-``FileDescriptorProto``; :mod:`flux.registry.protobuf_rules` compares them for compatibility.
+``FileDescriptorProto``; :mod:`flux.schemas.protobuf_compat` compares them for compatibility.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import IO, Final
 from google.protobuf import descriptor_pb2, descriptor_pool, text_format
 from google.protobuf.message import DecodeError
 
-from flux.registry.errors import InvalidSchemaError, SchemaReferenceError
+from flux.schemas.errors import InvalidSchemaError, SchemaReferenceError
 
 __all__ = ["ParsedProtobuf", "parse_protobuf", "proto_text_of"]
 
@@ -301,7 +301,7 @@ def parse_protobuf(text: str, references: Mapping[str, str] | None = None) -> Pa
 def proto_text_of(parsed: ParsedProtobuf, references: Mapping[str, str] | None = None) -> str | None:
     """``.proto`` text for a schema that arrived as a descriptor, when it compiles back to the same
     normalised descriptor (None otherwise: the caller keeps the descriptor)."""
-    from flux.registry.protobuf_text import UnsupportedDescriptorError, render_proto  # noqa: PLC0415
+    from flux.schemas.protobuf_text import UnsupportedDescriptorError, render_proto  # noqa: PLC0415
 
     try:
         text = render_proto(parsed.file)
