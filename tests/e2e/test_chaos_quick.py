@@ -42,6 +42,8 @@ async def test_quick_profile_keeps_every_promise(output_dir: Path) -> None:
     assert result.run.crashes == [], result.run.crashes
     assert all(row.recovered for row in evaluation.rows), result.run.recovery
     assert result.run.connected_at_end == result.run.users
+    # Only a fault that stops the BFF may cut a client off (a heartbeat bug once dropped all every 40 s).
+    assert evaluation.connections["passed"], evaluation.connections
     flood = evaluation.flood
     assert flood["rate_limited"] > 0 and flood["others_disconnected"] == 0, flood
     # A quick run has too few samples for a p99 ratio (reported, not judged); full and soak judge it.

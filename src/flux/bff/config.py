@@ -44,7 +44,9 @@ class BffSettings(BaseSettings):
     refresh_coalesce_seconds: float = Field(
         default=5.0, ge=0, description="One refresh command per domain per window, across clients."
     )
-    ping_interval_seconds: float = Field(default=20.0, gt=0, description="Engine.IO heartbeat interval.")
+    ping_interval_seconds: int = Field(
+        default=20, ge=1, description="Engine.IO heartbeat interval (whole seconds: Engine.IO truncates)."
+    )
     ping_timeout_seconds: float = Field(default=20.0, gt=0, description="Missing pong after this = gone.")
     # --- fan-out
     fanout: Literal["prepared", "library"] = Field(

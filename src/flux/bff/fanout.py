@@ -7,8 +7,9 @@ bytes exceed ``ticker_buffer_bytes`` skips ticker batches (it receives the
 latest once it has caught up) and one beyond ``client_buffer_bytes`` is cut
 off, reconnects and is hydrated from the cache.
 
-Every other packet (polling clients, acks, pings, a client mid-upgrade) goes
-through Engine.IO's per-client send queue. Engine.IO's queues are unbounded,
+Every other packet (polling clients, pings, a client mid-upgrade) goes
+through Engine.IO's per-client send queue; a websocket client's acks and
+single-client messages are written at once when its queue is idle. Engine.IO's queues are unbounded,
 so one stalled client would grow memory without limit.
 :class:`BoundedSendQueue` replaces them:
 
@@ -58,8 +59,11 @@ LOG = logging.getLogger(__name__)
 POLL_BATCH_LIMIT: Final = 16
 
 # Packets a websocket client's queue may write at once instead of waking the writer task. CLOSE and
-# the None sentinel always take the queue: they end the writer.
-_DIRECT_PACKETS: Final = frozenset({eio_packet.PING, eio_packet.PONG, eio_packet.MESSAGE})
+# the None sentinel always take the queue: they end the writer. PING takes the queue too: Engine.IO's
+# websocket writer waits on the queue for at most ping_interval + ping_timeout and, when nothing comes,
+# closes the connection ("transport close"). With every message written directly, the heartbeat is
+# what keeps that writer waiting; a direct PING starved it and cut every client off after 40 s.
+_DIRECT_PACKETS: Final = frozenset({eio_packet.MESSAGE})
 
 # Members written between two yields to the event loop during one room emit: about 5 ms of writes,
 # so connects, hydrations and acks are not held up for a whole 5,000-member emit.
@@ -116,7 +120,7 @@ class BoundedSendQueue(asyncio.Queue[Any]):
             and item.packet_type in _DIRECT_PACKETS
             and self.direct.write_packet(item)
         ):
-            return  # pings, acks, single-client messages: no writer task wake-up
+            return  # acks and single-client messages: no writer task wake-up
         if _is_droppable_data(item):
             ticker = _is_ticker(item)
             if ticker and self._tickers >= self.ticker_limit:

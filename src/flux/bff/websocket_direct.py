@@ -13,9 +13,12 @@ Order is preserved: a direct write happens only when the client's Engine.IO
 queue is empty and no packet taken from it is still on its way to the socket
 (``BoundedSendQueue.in_flight``), and :class:`DirectWebSocket` makes the
 library's own writer write synchronously, so that state means everything
-queued before has been written. Pings and acks for an idle queue are written
-at once too (``BoundedSendQueue.put_nowait``), without waking the writer task. Otherwise (polling clients, upgrades, a queued ping) the packet takes
-the library's queue path.
+queued before has been written. Acks and single-client messages for an idle
+queue are written at once too (``BoundedSendQueue.put_nowait``), without waking
+the writer task. Everything else (polling clients, upgrades, pings) takes the
+library's queue path: the heartbeat must pass through the queue, because
+Engine.IO's writer closes a websocket whose queue stays silent for
+``ping_interval + ping_timeout``.
 
 Slow clients are judged by their transport's write buffer (bytes the kernel
 has not taken yet), see :class:`DirectWrite`.

@@ -11,6 +11,7 @@
   than one it already had for the same key.
 * **Dead letters**: each poison record is in its topic's dead-letter topic exactly
   once with headers naming its origin and error, and nothing else is there.
+* **Connections stay up** unless a fault stops the BFF (:mod:`flux.chaos.connections`).
 * **Crashes and reconnection**, **memory** and **flood fairness** (see the functions).
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from flux.chaos.connections import check_connections
 from flux.chaos.kafka_log import RawRecord
 from flux.chaos.ledger import CommandRecord, EventRecord, Ledger
 from flux.chaos.observations import Ack, FaultWindow, Membership, Receipt
@@ -134,6 +136,7 @@ class Evaluation:
     memory: list[dict[str, Any]] = field(default_factory=list)
     flood: dict[str, Any] = field(default_factory=dict)
     dead_letters: dict[str, Any] = field(default_factory=dict)
+    connections: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -495,6 +498,7 @@ def _check_flood(run: RunRecord) -> dict[str, Any]:
         "rate_limited": int(outcomes.get("rate_limited", 0)),
         "flooder": flood.get("result", {}),
         "others_disconnected": len(others_dropped),
+        "others_disconnect_reasons": sorted({d[2] for d in others_dropped}),
         "passed": bool(fair and outcomes.get("rate_limited", 0) > 0 and not others_dropped),
     }
 
@@ -583,6 +587,20 @@ def evaluate(run: RunRecord) -> Evaluation:
             not unrecovered and run.connected_at_end == run.users,
             f"{run.connected_at_end}/{run.users} clients connected at the end; "
             f"not recovered after: {', '.join(unrecovered) or 'none'}",
+        )
+    )
+    connections = result.connections = check_connections(run.windows, run.disconnects)
+    inv.append(
+        InvariantResult(
+            "clients stay connected unless the BFF is stopped",
+            connections["passed"],
+            f"{connections['total']} disconnects, {connections['unexpected']} outside BFF faults"
+            + (
+                f" ({connections['users']} users; reasons {connections['reasons']}; "
+                f"in {connections['windows']})"
+                if connections["unexpected"]
+                else ""
+            ),
         )
     )
     checked = [m for m in result.memory if m.get("checked")]

@@ -98,6 +98,34 @@ async def roomy_bff() -> AsyncIterator[RunningBff]:
     await runner.cleanup()
 
 
+async def test_websocket_clients_outlive_many_heartbeats_idle_or_busy() -> None:
+    """Engine.IO's writer closes a websocket whose send queue is silent for ping_interval + ping_timeout.
+
+    Every message of a websocket client is written directly, so only the heartbeat passes through
+    the queue; a direct ping once cut every client off after exactly interval + timeout (40 s with
+    the defaults). Here that span is 2 s (Engine.IO announces whole seconds) and the clients stay
+    5 s: one idle, one receiving updates.
+    """
+    running, runner = await start_bff(BffSettings(ping_interval_seconds=1, ping_timeout_seconds=1))
+    drops: list[str] = []
+    try:
+        idle = await recorder(running.url, "websocket", ())
+        busy = await recorder(running.url, "websocket", ("news.global",))
+        for rec in (idle, busy):
+            rec.client.on("disconnect", lambda *reason: drops.append(str(reason)))
+        for n in range(50):
+            await running.publish(news(n))
+            await asyncio.sleep(0.1)
+        await busy.wait_for("news", 50, timeout=5)
+        assert drops == []
+        assert idle.client.connected and busy.client.connected
+        assert (await idle.client.call("subscribe", {"channel": "news.global"}, timeout=5))["ok"] is True
+    finally:
+        for rec in (idle, busy):
+            await rec.client.disconnect()
+        await runner.cleanup()
+
+
 async def test_websocket_and_polling_clients_receive_the_same_updates_in_order(roomy_bff: RunningBff) -> None:
     websocket = await recorder(roomy_bff.url, "websocket", ("crypto.global", "news.global"))
     polling = await recorder(roomy_bff.url, "polling", ("crypto.global", "news.global"))

@@ -86,15 +86,17 @@ class RecordingDirect:
         return True
 
 
-async def test_idle_queue_writes_pings_and_messages_directly_but_never_close() -> None:
+async def test_idle_queue_writes_messages_directly_but_queues_pings_and_close() -> None:
     queue = BoundedSendQueue(limit=8)
     direct = RecordingDirect()
     queue.direct = direct  # type: ignore[assignment]
-    queue.put_nowait(eio_packet.Packet(eio_packet.PING))
     queue.put_nowait(message("news", 1))
+    assert direct.written == ['2["news",{"n":1}]']
+    # The heartbeat is what keeps Engine.IO's writer waiting on the queue (see the BFF heartbeat test).
+    queue.put_nowait(eio_packet.Packet(eio_packet.PING))
     queue.put_nowait(eio_packet.Packet(eio_packet.CLOSE))
-    assert direct.written == [None, '2["news",{"n":1}]']
-    assert [p.packet_type for p in [queue.get_nowait()]] == [eio_packet.CLOSE]
+    assert direct.written == ['2["news",{"n":1}]']
+    assert [queue.get_nowait().packet_type for _ in range(2)] == [eio_packet.PING, eio_packet.CLOSE]
 
 
 async def test_a_packet_taken_but_not_yet_written_keeps_later_packets_queued() -> None:
