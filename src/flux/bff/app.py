@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -22,15 +21,13 @@ from flux.bff.fanout import FanoutServer, SlowClientPolicy
 from flux.bff.gateway import Gateway
 from flux.bff.http import add_routes
 from flux.bff.metrics import BffMetrics
-from flux.bff.snapshot import Snapshot
+from flux.bff.snapshot import Publish
 from flux.resilience.breaker import CircuitBreaker
 from flux.settings import Settings
 
 __all__ = ["BffApp", "EventSource", "run_bff"]
 
 LOG = logging.getLogger(__name__)
-
-Publish = Callable[[Snapshot], Awaitable[bool]]
 
 
 class EventSource(Protocol):

@@ -5,9 +5,12 @@ manually (no consumer-group coordination, no rebalances) starting at each
 partition's current end: the instance is *ready* once positions are pinned,
 and anything produced after that reaches it. Earlier state comes from the
 snapshot cache. Offsets are never committed (the group id is unique per
-instance anyway). A record that cannot be decoded or converted goes to the
-topic's dead-letter topic with headers describing the failure; the consumer
-never stops for a bad record.
+instance anyway). Failures follow the platform's one policy
+(:mod:`flux.resilience.failures`): a record that cannot be decoded or
+converted, for whatever reason, goes to the topic's dead-letter topic with
+headers naming the error class; a transient failure (registry or network
+unavailable) is retried a bounded number of times first. The consumer never
+stops for a record.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
@@ -28,23 +31,22 @@ from flux.bff.codec import RecordCodec, registry_codec
 from flux.bff.config import BffSettings
 from flux.bff.convert import UnsupportedEvent, to_snapshot
 from flux.bff.metrics import BffMetrics
-from flux.bff.snapshot import Snapshot
+from flux.bff.snapshot import Publish, Snapshot
 from flux.catalogue import TopicSpec, load_catalogue
 from flux.kafka.config import consumer_config, producer_config
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
+from flux.resilience import RecordFailurePolicy, RetryPolicy
 from flux.settings import Settings
 
 __all__ = ["KafkaEventSource"]
 
 LOG = logging.getLogger(__name__)
 
-Publish = Callable[[Snapshot], Awaitable[bool]]
-
 _LAG_INTERVAL_S: Final = 5.0
-# SerdeError is a ValueError: bad magic byte, unknown schema id, truncated or mismatched body.
-_BAD_RECORD: Final = (ValueError, TypeError, KeyError, UnsupportedEvent)
 _BATCH: Final = 500
+# A consumer that cannot poll has nothing to dead-letter: it backs off and polls again, forever.
+_POLL_BACKOFF: Final = RetryPolicy(max_attempts=1_000_000, base_delay_s=0.2, max_delay_s=5.0)
 
 
 class KafkaEventSource:
@@ -56,8 +58,11 @@ class KafkaEventSource:
         bff_settings: BffSettings,
         metrics: BffMetrics,
         codec: RecordCodec | None = None,
+        failures: RecordFailurePolicy | None = None,
     ) -> None:
         self._settings = settings
+        self._failures = failures or RecordFailurePolicy()
+        self._rng = random.Random()
         self._metrics = metrics
         self._codec = codec
         suffix = bff_settings.instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
@@ -133,6 +138,7 @@ class KafkaEventSource:
                 await asyncio.sleep(0.2)
 
     async def _consume(self, consumer: AIOConsumer, publish: Publish) -> None:
+        failed_polls = 0
         while True:
             try:
                 # poll() returns as soon as one record is there (consume() would wait for a full
@@ -142,9 +148,11 @@ class KafkaEventSource:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                LOG.exception("kafka consume failed; retrying")
-                await asyncio.sleep(1.0)
+                failed_polls += 1
+                LOG.exception("kafka consume failed; retrying", extra={"attempt": failed_polls})
+                await asyncio.sleep(_POLL_BACKOFF.backoff_delay(failed_polls, self._rng))
                 continue
+            failed_polls = 0
             for msg in messages or ():
                 await self._handle(msg, publish)
 
@@ -166,20 +174,32 @@ class KafkaEventSource:
             LOG.exception("fan-out failed", extra={"topic": topic, "snapshot_id": snapshot.snapshot_id})
 
     async def _decode(self, msg: Any) -> Snapshot | None:
-        """Decode one record; dead-letter it when it is bad, retry while the registry is unreachable."""
+        """Decode and convert one record; None when it was dead-lettered (see module docs)."""
         codec = self._codec
         assert codec is not None
-        backoff = 0.2
+        attempt = 0
         while True:
+            attempt += 1
             try:
-                return to_snapshot(await codec.decode(msg.topic(), msg.value() or b""))
-            except _BAD_RECORD as exc:  # the record itself is bad: park it, never stop consuming
-                await self._dead_letter(msg, exc)
-                return None
-            except Exception as exc:  # registry or network trouble: the record may be fine
-                LOG.warning("decode failed, retrying: %s: %s", type(exc).__name__, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                decoded = await codec.decode(msg.topic(), msg.value() or b"")
+                break
+            except Exception as exc:
+                delay = self._failures.retry_delay(exc, attempt, self._rng)
+                if delay is None:  # the record's fault, or the environment's for too long
+                    await self._dead_letter(msg, exc)
+                    return None
+                LOG.warning(
+                    "decode failed, retrying",
+                    extra={"error": f"{type(exc).__name__}: {exc}", "attempt": attempt, "retry_in_s": delay},
+                )
+                await asyncio.sleep(delay)
+        try:
+            return to_snapshot(decoded)
+        except Exception as exc:  # pure code on a decoded record: retrying cannot help
+            if not isinstance(exc, UnsupportedEvent):
+                LOG.exception("converting an event failed", extra={"topic": msg.topic()})
+            await self._dead_letter(msg, exc)
+            return None
 
     async def _dead_letter(self, msg: Any, exc: BaseException) -> None:
         topic = msg.topic()

@@ -8,6 +8,7 @@ or topic names.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
@@ -15,6 +16,7 @@ from typing import Any, Final
 __all__ = [
     "CHANNELS",
     "GLOBAL_KEY",
+    "Publish",
     "Snapshot",
     "Stream",
     "now_ms",
@@ -125,3 +127,7 @@ class Snapshot:
             produced_at_ms=int(record["producedAt"]),
             data=data,
         )
+
+
+Publish = Callable[[Snapshot], Awaitable[bool]]
+"""Hands one snapshot to the gateway; True when it was new (not a duplicate or stale)."""

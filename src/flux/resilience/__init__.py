@@ -1,7 +1,9 @@
-"""Upstream resilience in one place: typed errors, retry timing, circuit breakers, the call policy.
+"""Resilience in one place: typed upstream errors, retry timing, circuit breakers, failure policies.
 
-Every provider calls its upstream through an :class:`UpstreamPolicy`; nothing else in Flux
-implements its own retry loop or breaker.
+Every provider calls its upstream through an :class:`UpstreamPolicy`; every Kafka consumer
+(services, BFF, registry storage) classifies a failed record with :func:`is_transient` and bounds
+its retries with a :class:`RecordFailurePolicy`. Nothing else in Flux implements its own retry
+loop or breaker.
 """
 
 from flux.resilience.breaker import BreakerState, CircuitBreaker
@@ -16,12 +18,14 @@ from flux.resilience.errors import (
     UpstreamTruncated,
     UpstreamUnavailable,
 )
+from flux.resilience.failures import RecordFailurePolicy, is_transient
 from flux.resilience.policy import UpstreamPolicy
 from flux.resilience.retry import RetryPolicy
 
 __all__ = [
     "BreakerState",
     "CircuitBreaker",
+    "RecordFailurePolicy",
     "RetryPolicy",
     "UpstreamBadPayload",
     "UpstreamClientError",
@@ -33,4 +37,5 @@ __all__ = [
     "UpstreamTimeout",
     "UpstreamTruncated",
     "UpstreamUnavailable",
+    "is_transient",
 ]

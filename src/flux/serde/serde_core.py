@@ -10,10 +10,11 @@ free of I/O, the way python-socketio keeps its server logic apart from its trans
 from __future__ import annotations
 
 import logging
-from typing import Any, Final, NoReturn
+from typing import Any, NoReturn
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryError
 
+from flux.schemas.error_codes import is_not_found
 from flux.serde.avro_codec import AvroCodec
 from flux.serde.contract_schema import ContractSchema, contract_schema
 from flux.serde.errors import SchemaNotRegistered, UnknownSchemaId
@@ -24,9 +25,6 @@ __all__ = ["Codec", "SerdeCore", "build_codec", "not_found"]
 LOG = logging.getLogger(__name__)
 
 Codec = AvroCodec[Any] | ProtobufCodec[Any]
-
-# Confluent error codes: subject not found, version not found, schema not found.
-NOT_FOUND_CODES: Final = frozenset({40401, 40402, 40403})
 
 
 def build_codec(contract: type, schema_id: int) -> Codec:
@@ -39,7 +37,7 @@ def build_codec(contract: type, schema_id: int) -> Codec:
 
 def not_found(exc: SchemaRegistryError) -> bool:
     """True when the registry said the subject, version or schema does not exist."""
-    return exc.http_status_code == 404 or exc.error_code in NOT_FOUND_CODES
+    return is_not_found(exc.error_code, exc.http_status_code)
 
 
 class SerdeCore:

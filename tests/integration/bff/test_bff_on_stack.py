@@ -251,15 +251,11 @@ async def test_valkey_down_clients_keep_receiving_and_hydrating(
         await bff.stop()
 
 
-async def test_bad_records_go_to_the_dead_letter_topic(
-    stack: RunningStack, bff: RunningBff, producer: EventProducer, connect: Connect
-) -> None:
-    topic = news_event("x").TOPIC
+async def dead_letters_with(
+    stack: RunningStack, topic: str, marker: bytes, count: int
+) -> list[dict[str, bytes]]:
+    """Headers of the records in ``topic``'s dead-letter topic whose value contains ``marker``."""
     dlq = load_catalogue().dead_letter_for(topic)
-    marker = unique("garbage").encode()
-    await producer.send_raw(topic, b"\x00\x00\x00\x00\x63" + marker)  # unknown schema id 99
-    await producer.send_raw(topic, b"not confluent wire format " + marker)
-
     consumer = Consumer(
         consumer_config(stack.settings, group_id=unique("dlq-reader"), client_id="dlq-reader")
     )
@@ -267,13 +263,24 @@ async def test_bad_records_go_to_the_dead_letter_topic(
     parked: list[dict[str, bytes]] = []
     try:
         deadline = asyncio.get_running_loop().time() + 20
-        while len(parked) < 2 and asyncio.get_running_loop().time() < deadline:
+        while len(parked) < count and asyncio.get_running_loop().time() < deadline:
             msg = await asyncio.to_thread(consumer.poll, 0.5)
             if msg is None or msg.error() or marker not in (msg.value() or b""):
                 continue
             parked.append(dict(msg.headers() or []))
     finally:
         consumer.close()
+    return parked
+
+
+async def test_bad_records_go_to_the_dead_letter_topic(
+    stack: RunningStack, bff: RunningBff, producer: EventProducer, connect: Connect
+) -> None:
+    topic = news_event("x").TOPIC
+    marker = unique("garbage").encode()
+    await producer.send_raw(topic, b"\x00\x00\x00\x00\x63" + marker)  # unknown schema id 99
+    await producer.send_raw(topic, b"not confluent wire format " + marker)
+    parked = await dead_letters_with(stack, topic, marker, 2)
     assert len(parked) == 2
     for headers in parked:
         assert headers["flux.dlq.original.topic"] == topic.encode()
@@ -286,6 +293,37 @@ async def test_bad_records_go_to_the_dead_letter_topic(
     title = unique("after-garbage")
     await producer.send(news_event(title))
     await client.wait_for_title(title)
+
+
+async def test_an_unexpected_conversion_error_dead_letters_the_record_and_the_stream_flows_on(
+    stack: RunningStack,
+    bff: RunningBff,
+    producer: EventProducer,
+    connect: Connect,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug in ``convert.py`` for one record must not stall every stream (one failure policy)."""
+    from flux.bff import kafka_events
+
+    real = kafka_events.to_snapshot
+    bomb = unique("bomb")
+
+    def exploding(event: object) -> object:
+        if bomb in repr(event):
+            raise RuntimeError("a conversion bug")
+        return real(event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kafka_events, "to_snapshot", exploding)
+    client = await connect(bff)
+    await client.client.call("subscribe", {"channel": "news.global"})
+    await producer.send(news_event(bomb))
+    after = unique("after-bomb")
+    await producer.send(news_event(after))
+    await client.wait_for_title(after)
+    parked = await dead_letters_with(stack, news_event("x").TOPIC, bomb.encode(), 1)
+    assert len(parked) == 1
+    assert parked[0]["flux.dlq.error.class"] == b"RuntimeError"
+    assert all(bomb not in json.dumps(data) for _, data in client.received)
 
 
 async def test_invalid_payloads_and_floods_get_error_acks(bff: RunningBff, connect: Connect) -> None:

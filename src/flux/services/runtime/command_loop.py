@@ -31,10 +31,11 @@ from confluent_kafka.aio import AIOConsumer
 
 from flux.kafka.config import consumer_config
 from flux.resilience import RetryPolicy
+from flux.resilience.failures import is_transient
 from flux.serde import SerdeError
 from flux.serde.contract_schema import contract_schema
 from flux.services.runtime.context import ServiceContext
-from flux.services.runtime.failures import CommandRejected, is_transient
+from flux.services.runtime.failures import CommandRejected
 from flux.services.runtime.metrics import (
     COMMANDS_CONSUMED,
     COMMANDS_DUPLICATE,

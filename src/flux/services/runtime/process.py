@@ -23,10 +23,10 @@ from flux.kafka.producer import AsyncProducer
 from flux.observability.http import ProbeEndpoints, serve_probes
 from flux.observability.logging import configure_logging
 from flux.resilience import RetryPolicy
+from flux.resilience.failures import is_transient
 from flux.serde import AsyncSerde
 from flux.services.runtime.command_loop import CommandLoop, CommandRoute
 from flux.services.runtime.context import ServiceContext
-from flux.services.runtime.failures import is_transient
 from flux.services.runtime.publisher import EventPublisher
 from flux.services.runtime.recent import RecentIds
 from flux.services.runtime.warmup import remember_recent_commands
