@@ -2,16 +2,16 @@
 
 Kafka delivers at least once (ADR-009), so the same snapshot can arrive
 twice, and after a restart an older snapshot can arrive after a newer one
-was hydrated from Valkey. Clients must see neither.
+was hydrated from Valkey. Clients must see neither. Relayed streams (tickers)
+have no cache entry to compare with; they are deduplicated by id with
+:class:`flux.kafka.recent_ids.RecentIds`.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from flux.bff.snapshot import Snapshot
 
-__all__ = ["RecentIds", "supersedes"]
+__all__ = ["supersedes"]
 
 
 def supersedes(candidate: Snapshot, current: Snapshot | None) -> bool:
@@ -26,26 +26,3 @@ def supersedes(candidate: Snapshot, current: Snapshot | None) -> bool:
     if candidate.snapshot_id == current.snapshot_id:
         return False
     return candidate.produced_at_ms >= current.produced_at_ms
-
-
-class RecentIds:
-    """A bounded set of recently seen ids (for relayed streams that have no cache entry)."""
-
-    def __init__(self, capacity: int = 4096) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be >= 1")
-        self._capacity = capacity
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def first_sighting(self, item_id: str) -> bool:
-        """Record ``item_id``; return False when it was already seen recently."""
-        if item_id in self._ids:
-            self._ids.move_to_end(item_id)
-            return False
-        self._ids[item_id] = None
-        if len(self._ids) > self._capacity:
-            self._ids.popitem(last=False)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._ids)

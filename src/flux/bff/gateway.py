@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import socketio
 
@@ -24,7 +24,6 @@ from flux.bff.auth import ConnectAuth, anonymous_user_id
 from flux.bff.cache import SnapshotCache
 from flux.bff.commands import Command, CommandKind, CommandSink, CommandUnavailable, refresh_command_kind
 from flux.bff.config import BffSettings
-from flux.bff.freshness import RecentIds
 from flux.bff.metrics import BffMetrics
 from flux.bff.protocol import (
     ErrorCode,
@@ -37,10 +36,14 @@ from flux.bff.protocol import (
 )
 from flux.bff.ratelimit import RefreshCoalescer, TokenBucket
 from flux.bff.snapshot import CHANNELS, Snapshot, Stream, now_ms, weather_room
+from flux.kafka.recent_ids import RecentIds
 
 __all__ = ["ClientEvent", "ConnectionState", "Gateway"]
 
 LOG = logging.getLogger(__name__)
+
+# A redelivered ticker batch arrives within seconds of the original; ten minutes is ample.
+TICKER_DEDUP_WINDOW_S: Final = 600.0
 
 Handler = Callable[[str, "ConnectionState", Any], Awaitable[dict[str, Any]]]
 
@@ -98,7 +101,7 @@ class Gateway:
         self._coalescer: RefreshCoalescer[tuple[CommandKind, str]] = RefreshCoalescer(
             settings.refresh_coalesce_seconds
         )
-        self._recent_tickers = RecentIds(8192)
+        self._recent_tickers = RecentIds(capacity=8192, ttl_s=TICKER_DEDUP_WINDOW_S)
         self._sending: dict[tuple[CommandKind, str], asyncio.Future[None]] = {}
         metrics.rooms.set_function(self.room_count)
         metrics.connections.set_function(lambda: len(self.connections))

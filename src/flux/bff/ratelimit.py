@@ -8,6 +8,7 @@ the same domain from many connections become a single Kafka command.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -43,24 +44,47 @@ class TokenBucket:
 
 
 class RefreshCoalescer(Generic[K]):
-    """Let at most one refresh per key through every ``window`` seconds, across all connections."""
+    """Let at most one refresh per key through every ``window`` seconds, across all connections.
 
-    def __init__(self, window: float, clock: Clock = time.monotonic) -> None:
+    Keys come from clients (a domain, a city), so the memory is bounded twice: an entry is
+    forgotten once its window has passed (it no longer decides anything), and at most
+    ``capacity`` keys are held (beyond that the oldest window is forgotten early, which only lets
+    one refresh through sooner; the per-connection rate limits still apply).
+    """
+
+    def __init__(self, window: float, clock: Clock = time.monotonic, capacity: int = 10_000) -> None:
         if window < 0:
             raise ValueError("window must be >= 0")
+        if capacity < 1:
+            raise ValueError("capacity must be >= 1")
         self.window = window
+        self.capacity = capacity
         self._clock = clock
-        self._last: dict[K, float] = {}
+        self._last: OrderedDict[K, float] = OrderedDict()  # oldest window first
 
     def should_send(self, key: K) -> bool:
         """Return True when a command for ``key`` must be produced now (and start a new window)."""
         now = self._clock()
+        self._expire(now)
         last = self._last.get(key)
         if last is not None and now - last < self.window:
             return False
         self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self.capacity:
+            self._last.popitem(last=False)
         return True
 
     def forget(self, key: K) -> None:
         """Reopen the window for ``key`` (used when producing the command failed)."""
         self._last.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def _expire(self, now: float) -> None:
+        while self._last:
+            oldest = next(iter(self._last.values()))
+            if now - oldest < self.window:
+                return
+            self._last.popitem(last=False)

@@ -11,7 +11,7 @@ from flux.devstack.stack import RunningStack
 from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde
 from flux.services.runtime.envelope import event_id_for, utc_now
-from flux.services.runtime.recent import RecentIds
+from flux.kafka.recent_ids import RecentIds
 from flux.services.runtime.warmup import remember_recent_commands
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flux.bff.freshness import RecentIds, supersedes
+from flux.bff.freshness import supersedes
 from flux.bff.ratelimit import RefreshCoalescer, TokenBucket
 from flux.bff.snapshot import Snapshot, Stream
 
@@ -42,6 +42,19 @@ def test_coalescer_lets_one_refresh_per_window_through() -> None:
     assert coalescer.should_send("news")
 
 
+def test_coalescer_memory_of_client_keys_is_bounded_by_time_and_count() -> None:
+    clock = FakeClock()
+    coalescer: RefreshCoalescer[str] = RefreshCoalescer(5.0, clock=clock, capacity=100)
+    for n in range(1_000):  # a stream of distinct cities, faster than the window
+        assert coalescer.should_send(f"city-{n}")
+        clock.now += 0.001
+    assert len(coalescer) == 100  # the cap holds while every window is still open
+    assert not coalescer.should_send("city-999")  # recent keys keep their window
+    clock.now += 5.0
+    assert coalescer.should_send("fresh")
+    assert len(coalescer) == 1  # expired windows were forgotten
+
+
 def test_supersedes_drops_redelivery_and_older_snapshots() -> None:
     current = snap("b", 2000)
     assert supersedes(current, None)
@@ -49,13 +62,3 @@ def test_supersedes_drops_redelivery_and_older_snapshots() -> None:
     assert not supersedes(snap("a", 1000), current)  # older
     assert supersedes(snap("c", 2000), current)  # same instant, new content
     assert supersedes(snap("c", 3000), current)
-
-
-def test_recent_ids_are_bounded() -> None:
-    ids = RecentIds(capacity=2)
-    assert ids.first_sighting("1")
-    assert not ids.first_sighting("1")
-    assert ids.first_sighting("2")
-    assert ids.first_sighting("3")
-    assert len(ids) == 2
-    assert ids.first_sighting("1")  # evicted, so new again

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
+from flux.kafka.recent_ids import RecentIds
 from flux.serde import AsyncSerde
 from flux.services.runtime.publisher import EventPublisher
-from flux.services.runtime.recent import RecentIds
 from flux.settings import Settings
 
 __all__ = ["ServiceContext"]

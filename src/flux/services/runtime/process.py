@@ -20,6 +20,7 @@ from typing import Any, Final
 from flux.kafka.config import producer_config
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
+from flux.kafka.recent_ids import RecentIds
 from flux.observability.http import ProbeEndpoints, serve_probes
 from flux.observability.logging import configure_logging
 from flux.resilience import RetryPolicy
@@ -28,7 +29,6 @@ from flux.serde import AsyncSerde
 from flux.services.runtime.command_loop import CommandLoop, CommandRoute
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.publisher import EventPublisher
-from flux.services.runtime.recent import RecentIds
 from flux.services.runtime.warmup import remember_recent_commands
 from flux.settings import Settings
 

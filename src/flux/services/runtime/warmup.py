@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from confluent_kafka import Consumer, TopicPartition
 
 from flux.kafka.config import consumer_config
+from flux.kafka.recent_ids import RecentIds
 from flux.serde import AsyncSerde, SerdeError
 from flux.serde.contract_schema import contract_schema
-from flux.services.runtime.recent import RecentIds
 from flux.settings import Settings
 
 __all__ = ["remember_recent_commands"]

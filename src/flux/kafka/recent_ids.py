@@ -1,4 +1,9 @@
-"""Remember recently handled command ids, bounded in count and age (idempotency window)."""
+"""Remember recently seen ids, bounded in count and age: the idempotency window of a Kafka consumer.
+
+Delivery is at least once (ADR-009), so every consumer drops what it has just
+handled: the services their command ids, the BFF the ids of relayed ticker
+batches. One bounded, expiring memory serves both.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +53,13 @@ class RecentIds:
         if self._clock() - added > self.ttl_s:
             del self._entries[key]
             return False
+        return True
+
+    def first_sighting(self, key: Hashable) -> bool:
+        """Record ``key``; False when it was seen within the window (then it is kept, not refreshed)."""
+        if self.seen(key):
+            return False
+        self.add(key)
         return True
 
     def __len__(self) -> int:

@@ -1,6 +1,6 @@
-"""RecentIds: bounded, expiring memory of handled command ids."""
+"""RecentIds: bounded, expiring memory of recently seen ids (command ids, ticker batch ids)."""
 
-from flux.services.runtime.recent import RecentIds
+from flux.kafka.recent_ids import RecentIds
 
 
 class FakeClock:
@@ -50,3 +50,13 @@ def test_re_adding_refreshes_age_and_order() -> None:
     assert recent.seen("a") and recent.seen("c") and not recent.seen("b")
     clock.now = 14
     assert recent.seen("a")
+
+
+def test_recent_ids_are_bounded() -> None:
+    ids = RecentIds(capacity=2, ttl_s=60)
+    assert ids.first_sighting("1")
+    assert not ids.first_sighting("1")
+    assert ids.first_sighting("2")
+    assert ids.first_sighting("3")
+    assert len(ids) == 2
+    assert ids.first_sighting("1")  # evicted, so new again
