@@ -55,9 +55,9 @@ from flux.contracts import Article, NewsUpdated, Tick, TickerBatch
 from flux.devstack.ports import free_port
 from flux.kafka.config import producer_config
 from flux.kafka.producer import AsyncProducer
+from flux.schema_tools.registration import register_history
+from flux.schema_tools.subjects import load_subjects
 from flux.serde import AsyncSerde
-from flux.serde.schema_registration import register_history
-from flux.serde.subjects import load_subjects
 from flux.settings import Settings
 from flux.testing.stack import ephemeral_stack
 

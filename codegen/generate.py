@@ -10,7 +10,7 @@ from typing import Final
 from codegen.avro_python import HEADER, ModuleSpec, render_module
 from codegen.protobuf import compile_proto
 from flux.paths import project_root
-from flux.serde.subjects import SchemaFormat, SchemaHistory, load_subjects
+from flux.schema_tools.subjects import SchemaFormat, SchemaHistory, load_subjects
 
 __all__ = ["GENERATED_DIR", "check_tree", "generate_all", "write_tree"]
 

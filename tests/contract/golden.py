@@ -18,8 +18,8 @@ from typing import Final
 from fastavro import parse_schema, schemaless_writer
 
 from flux.contracts import Tick, TickerBatch
-from flux.serde.examples import example_datum
-from flux.serde.subjects import SchemaFormat, SchemaVersion, SubjectHistory, load_subjects
+from flux.schema_tools.examples import example_datum
+from flux.schema_tools.subjects import SchemaFormat, SchemaVersion, SubjectHistory, load_subjects
 from flux.serde.wire import encode_message_indexes, pack_header
 
 DATA_DIR: Final = Path(__file__).resolve().parent / "data"

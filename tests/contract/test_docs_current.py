@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flux.cli.main import main
 from flux.paths import project_root
-from flux.serde.schema_docs import avro_type_text, render_contracts_markdown
-from flux.serde.subjects import load_subjects
+from flux.schema_tools.docs import avro_type_text, render_contracts_markdown
+from flux.schema_tools.subjects import load_subjects
 
 
 def test_committed_contracts_page_is_current() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from flux.contracts import TickerBatch, contract_for
+from flux.schema_tools.examples import example_datum
+from flux.schema_tools.subjects import SchemaFormat, SchemaVersion, SubjectHistory, load_subjects
 from flux.serde import AvroCodec, ProtobufCodec
 from flux.serde.contract_schema import contract_schema
-from flux.serde.examples import example_datum
-from flux.serde.subjects import SchemaFormat, SchemaVersion, SubjectHistory, load_subjects
 
 from .golden import GOLDEN_ID_BASE, fixture_path, golden_bytes, golden_ticker_batch
 

@@ -19,11 +19,11 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from flux.contracts import NewsUpdated, TickerBatch, WeatherUpdated
 from flux.devstack.stack import RunningStack
 from flux.paths import project_root
+from flux.schema_tools.examples import example_datum
+from flux.schema_tools.registration import RegistrationStatus, register_subject
+from flux.schema_tools.subjects import POLICY_FILE, load_subjects, parse_subjects
 from flux.serde import AsyncSerde, Serde, UnknownSchemaId
 from flux.serde.contract_schema import contract_schema
-from flux.serde.examples import example_datum
-from flux.serde.schema_registration import RegistrationStatus, register_subject
-from flux.serde.subjects import POLICY_FILE, load_subjects, parse_subjects
 from flux.serde.wire import pack_header
 
 from .golden import golden_ticker_batch

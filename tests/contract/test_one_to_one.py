@@ -8,8 +8,8 @@ from flux.catalogue import TopicKind, load_catalogue
 from flux.contracts import AVRO_CONTRACTS, PROTOBUF_CONTRACTS, contract_for
 from flux.contracts.generated import TOPIC_OF_MODULE
 from flux.paths import schemas_dir
+from flux.schema_tools.subjects import SchemaFormat, load_subjects
 from flux.serde.contract_schema import contract_schema
-from flux.serde.subjects import SchemaFormat, load_subjects
 
 SCHEMA_TOPICS = {
     t.name for t in load_catalogue().of_kind(TopicKind.COMMAND, TopicKind.EVENT, TopicKind.STREAM)

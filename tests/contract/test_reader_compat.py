@@ -18,8 +18,8 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from flux.catalogue import load_catalogue
 from flux.contracts import AVRO_CONTRACTS, PROTOBUF_CONTRACTS
 from flux.paths import project_root
-from flux.serde.examples import example_datum
-from flux.serde.subjects import SchemaFormat, load_subjects
+from flux.schema_tools.examples import example_datum
+from flux.schema_tools.subjects import SchemaFormat, load_subjects
 
 AVRO_SUBJECTS = [s for s in load_subjects().subjects if s.format is SchemaFormat.AVRO]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flux.cli.main import main
 from flux.paths import project_root
-from flux.serde.schema_gate import check_history, check_subject
-from flux.serde.subjects import (
+from flux.schema_tools.gate import check_history, check_subject
+from flux.schema_tools.subjects import (
     POLICY_FILE,
     SchemaFormat,
     SchemaVersion,

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from flux.serde.schema_docs import render_contracts_markdown
-from flux.serde.schema_gate import check_history
-from flux.serde.schema_registration import RegistrationRow, register_history
-from flux.serde.subjects import SubjectsError, load_subjects
+from flux.schema_tools.docs import render_contracts_markdown
+from flux.schema_tools.gate import check_history
+from flux.schema_tools.registration import RegistrationRow, register_history
+from flux.schema_tools.subjects import SubjectsError, load_subjects
 from flux.settings import Settings
 
 __all__ = ["format_table", "register"]

@@ -252,8 +252,8 @@ class DevStack:
         """Register the whole schema history (idempotent), as `make register-schemas` does."""
         from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: PLC0415
 
-        from flux.serde.schema_registration import register_history  # noqa: PLC0415
-        from flux.serde.subjects import load_subjects  # noqa: PLC0415
+        from flux.schema_tools.registration import register_history  # noqa: PLC0415
+        from flux.schema_tools.subjects import load_subjects  # noqa: PLC0415
 
         t0 = time.monotonic()
         client = SchemaRegistryClient(self.settings.registry_client_config())

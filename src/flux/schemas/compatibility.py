@@ -47,12 +47,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flux.schemas.avro_schema import ParsedAvro, avro_compatibility_messages, parse_avro
 from flux.schemas.errors import InvalidSchemaError, SchemaReferenceError
-from flux.schemas.protobuf_compat import protobuf_compatibility_messages
-from flux.schemas.protobuf_schema import ParsedProtobuf, parse_protobuf
 from flux.schemas.types import CompatibilityLevel, SchemaType
+
+if TYPE_CHECKING:  # each format's module (and its library: avro, protobuf) loads when first used
+    from flux.schemas.avro_schema import ParsedAvro
+    from flux.schemas.protobuf_schema import ParsedProtobuf
 
 __all__ = [
     "CompatibilityLevel",
@@ -104,18 +106,31 @@ def parse_schema(
     if not text.strip():
         raise InvalidSchemaError("Invalid schema: empty")
     if kind is SchemaType.AVRO:
+        from flux.schemas.avro_schema import parse_avro  # noqa: PLC0415 - see the imports
+
         avro_schema = parse_avro(text, references)
         return ParsedSchema(kind, text, avro_schema.identity, avro_schema.parsing_canonical_form, avro_schema)
     if kind is SchemaType.PROTOBUF:
+        from flux.schemas.protobuf_schema import parse_protobuf  # noqa: PLC0415
+
         proto_schema = parse_protobuf(text, references)
         return ParsedSchema(kind, text, proto_schema.normalized, proto_schema.normalized, proto_schema)
     raise InvalidSchemaError("JSON Schema is not supported by the Flux registry yet")
 
 
 def _reader_writer_messages(reader: ParsedSchema, writer: ParsedSchema, direction: str) -> list[str]:
-    if isinstance(reader.parsed, ParsedAvro) and isinstance(writer.parsed, ParsedAvro):
+    if reader.schema_type is SchemaType.AVRO and writer.schema_type is SchemaType.AVRO:
+        from flux.schemas.avro_schema import ParsedAvro, avro_compatibility_messages  # noqa: PLC0415
+
+        assert isinstance(reader.parsed, ParsedAvro)
+        assert isinstance(writer.parsed, ParsedAvro)
         return avro_compatibility_messages(reader.parsed, writer.parsed, direction=direction)
-    if isinstance(reader.parsed, ParsedProtobuf) and isinstance(writer.parsed, ParsedProtobuf):
+    if reader.schema_type is SchemaType.PROTOBUF and writer.schema_type is SchemaType.PROTOBUF:
+        from flux.schemas.protobuf_compat import protobuf_compatibility_messages  # noqa: PLC0415
+        from flux.schemas.protobuf_schema import ParsedProtobuf  # noqa: PLC0415
+
+        assert isinstance(reader.parsed, ParsedProtobuf)
+        assert isinstance(writer.parsed, ParsedProtobuf)
         return protobuf_compatibility_messages(reader.parsed, writer.parsed, direction=direction)
     return [f"SCHEMA_TYPE_CHANGED: schema type changed from {writer.schema_type} to {reader.schema_type}"]
 

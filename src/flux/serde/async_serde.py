@@ -89,7 +89,7 @@ class AsyncSerde(SerdeCore):
         if codec.knows(schema_id):
             return
         try:
-            schema = await self.client.get_schema(schema_id)
+            schema = await self.client.get_schema(schema_id, fmt=codec.WRITER_FORMAT)
         except SchemaRegistryError as exc:
             self._writer_missing(schema_id, exc)
         self._teach(codec, schema_id, schema)

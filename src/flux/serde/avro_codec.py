@@ -14,7 +14,7 @@ import logging
 import struct
 from collections.abc import Callable
 from io import BytesIO
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.types import Schema
@@ -41,6 +41,9 @@ class AvroCodec(Generic[C]):
         contract: the generated class (``FetchWeather``, ``WeatherUpdated``, ...).
         schema_id: the registry id of ``contract.SCHEMA_TEXT`` under ``contract.SUBJECT``.
     """
+
+    WRITER_FORMAT: ClassVar[str | None] = None
+    """How the serde asks the registry for writer schemas (the default: the schema text)."""
 
     __slots__ = ("_fast", "_from_dict", "_header", "_plans", "_schema", "contract", "schema_id")
 

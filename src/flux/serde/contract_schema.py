@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from flux.contracts import AVRO_CONTRACTS, PROTOBUF_CONTRACTS
-from flux.serde.subjects import load_subjects
+from flux.schema_tools.subjects import load_subjects
 
 __all__ = ["ContractSchema", "contract_schema"]
 

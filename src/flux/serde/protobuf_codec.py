@@ -3,25 +3,39 @@
 Wire layout: magic byte 0, 4-byte schema id, the message-index array (path of the message type in
 its ``.proto`` file), then the Protobuf body. Protobuf bodies are decoded by the reader's class
 directly; a writer schema only needs to be checked once for compatibility.
+
+That check compares descriptors: the reader's comes from the generated class, the writer's is
+fetched from the registry as a serialized ``FileDescriptorProto`` (``format=serialized``,
+:attr:`ProtobufCodec.WRITER_FORMAT`), so no ``.proto`` text is compiled and protoc never runs
+in a serving process (only a registry that ignores the format makes the check compile text).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import struct
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError, EncodeError
 
 from flux.schemas.compatibility import InvalidSchemaError, check_compatibility
 from flux.serde.errors import BadMagicByte, SchemaMismatch, TruncatedRecord, UnknownSchemaId
 from flux.serde.wire import HEADER, HEADER_SIZE, MAGIC_BYTE, decode_message_indexes, encode_message_indexes
 
-__all__ = ["ProtobufCodec", "message_indexes"]
+__all__ = ["ProtobufCodec", "descriptor_base64", "message_indexes"]
 
 LOG = logging.getLogger(__name__)
 
 M = TypeVar("M")
+
+
+def descriptor_base64(message_class: Any) -> str:
+    """The class's ``.proto`` file as a base64 ``FileDescriptorProto`` (what ``format=serialized`` returns)."""
+    proto = descriptor_pb2.FileDescriptorProto()
+    message_class.DESCRIPTOR.file.CopyToProto(proto)
+    return base64.standard_b64encode(proto.SerializeToString()).decode("ascii")
 
 
 def message_indexes(message_class: Any) -> list[int]:
@@ -41,6 +55,9 @@ class ProtobufCodec(Generic[M]):
         schema_id: registry id of the class's schema under its subject.
         schema_text: that schema's ``.proto`` text (to check other writers' schemas against).
     """
+
+    WRITER_FORMAT: ClassVar[str | None] = "serialized"
+    """How the serde asks the registry for writer schemas (``GET /schemas/ids/{id}?format=...``)."""
 
     __slots__ = ("_from_bytes", "_indexes", "_known", "_prefix", "message_class", "schema_id", "schema_text")
 
@@ -62,11 +79,12 @@ class ProtobufCodec(Generic[M]):
         if schema_type.upper() != "PROTOBUF":
             self._known[schema_id] = f"schema id {schema_id} is {schema_type}, not PROTOBUF"
             return
-        if text.strip() == self.schema_text.strip():
+        reader = descriptor_base64(self.message_class)
+        if text.strip() in (self.schema_text.strip(), reader):
             self._known[schema_id] = None
             return
         try:
-            problems = check_compatibility("PROTOBUF", self.schema_text, [text], "BACKWARD")
+            problems = check_compatibility("PROTOBUF", reader, [text], "BACKWARD")
         except InvalidSchemaError as exc:
             problems = [str(exc)]
         name = self.message_class.__name__

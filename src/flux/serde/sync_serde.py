@@ -77,7 +77,7 @@ class Serde(SerdeCore):
         if codec.knows(schema_id):
             return
         try:
-            schema = self.client.get_schema(schema_id)
+            schema = self.client.get_schema(schema_id, fmt=codec.WRITER_FORMAT)
         except SchemaRegistryError as exc:
             self._writer_missing(schema_id, exc)
         self._teach(codec, schema_id, schema)

@@ -40,9 +40,9 @@ from flux.contracts import (
 from flux.devstack.stack import RunningStack
 from flux.kafka.config import producer_config
 from flux.kafka.producer import AsyncProducer
+from flux.schema_tools.registration import register_history
+from flux.schema_tools.subjects import load_subjects
 from flux.serde import AsyncSerde
-from flux.serde.schema_registration import register_history
-from flux.serde.subjects import load_subjects
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flux.contracts import AVRO_CONTRACTS, Tick, TickerBatch
 from flux.contracts.types import AvroContract
-from flux.serde.examples import example_datum
+from flux.schema_tools.examples import example_datum
 
 
 def avro_sample(contract: type[AvroContract]) -> Any:

@@ -13,9 +13,9 @@ from fastavro import parse_schema, schemaless_writer
 
 from flux.contracts import RefreshNews, TopCoinsUpdated, WeatherUpdated
 from flux.contracts.types import AvroContract
+from flux.schema_tools.examples import example_datum
+from flux.schema_tools.subjects import load_subjects
 from flux.serde import AvroCodec, BadMagicByte, SchemaMismatch, SerdeError, TruncatedRecord, UnknownSchemaId
-from flux.serde.examples import example_datum
-from flux.serde.subjects import load_subjects
 from flux.serde.wire import pack_header
 
 from .samples import ALL_AVRO, avro_sample

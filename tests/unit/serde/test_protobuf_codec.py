@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+from typing import NoReturn
+
 import pytest
+from google.protobuf import descriptor_pb2
 
 from flux.contracts import Tick, TickerBatch
 from flux.serde import (
@@ -13,6 +17,7 @@ from flux.serde import (
     TruncatedRecord,
     UnknownSchemaId,
 )
+from flux.schemas import protobuf_schema
 from flux.serde.contract_schema import contract_schema
 from flux.serde.protobuf_codec import message_indexes
 from flux.serde.wire import pack_header
@@ -67,3 +72,37 @@ def test_truncated_body_and_bad_magic() -> None:
         codec.decode(data[:5])
     with pytest.raises(BadMagicByte):
         codec.decode(b"\x05" + data[1:])
+
+
+def _writer_descriptor(change: str) -> str:
+    """The ticker's descriptor (``format=serialized``), with one field added or retyped."""
+    proto = descriptor_pb2.FileDescriptorProto()
+    TickerBatch.DESCRIPTOR.file.CopyToProto(proto)
+    batch = next(m for m in proto.message_type if m.name == "TickerBatch")
+    if change == "add":
+        batch.field.add(name="venue", number=99, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=1)
+    else:
+        retyped = next(f for f in batch.field if f.type == descriptor_pb2.FieldDescriptorProto.TYPE_STRING)
+        retyped.type = descriptor_pb2.FieldDescriptorProto.TYPE_BOOL
+    return base64.standard_b64encode(proto.SerializeToString()).decode("ascii")
+
+
+@pytest.mark.parametrize(("change", "readable"), [("add", True), ("retype", False)])
+def test_writer_descriptors_are_judged_without_compiling_anything(
+    change: str, readable: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A serving process never runs protoc: writers arrive as descriptors, the reader's is the class's."""
+    assert ProtobufCodec.WRITER_FORMAT == "serialized"
+
+    def no_protoc(*_: object) -> NoReturn:
+        raise AssertionError("protoc ran")
+
+    monkeypatch.setattr(protobuf_schema, "_compile_text", no_protoc)
+    codec = ProtobufCodec(TickerBatch, 21, TEXT)
+    codec.learn_writer(30, "PROTOBUF", _writer_descriptor(change))
+    data = ProtobufCodec(TickerBatch, 30, TEXT).encode(ticker_sample())
+    if readable:
+        assert codec.decode(data).batch_sequence == 7
+    else:
+        with pytest.raises(SchemaMismatch, match="cannot read schema id 30"):
+            codec.decode(data)

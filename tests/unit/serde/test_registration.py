@@ -7,8 +7,8 @@ from typing import Any
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from flux.cli.schemas import format_table
-from flux.serde.schema_registration import RegistrationStatus, register_history
-from flux.serde.subjects import load_subjects
+from flux.schema_tools.registration import RegistrationStatus, register_history
+from flux.schema_tools.subjects import load_subjects
 
 
 def _mock(name: str, levels: dict[str, str]) -> Any:

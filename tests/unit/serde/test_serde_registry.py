@@ -10,10 +10,10 @@ from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, Proto
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from flux.contracts import NewsUpdated, TickerBatch, WeatherUpdated
+from flux.schema_tools.examples import example_datum
+from flux.schema_tools.subjects import load_subjects
 from flux.serde import AsyncSerde, SchemaNotRegistered, Serde, UnknownSchemaId
 from flux.serde.contract_schema import contract_schema
-from flux.serde.examples import example_datum
-from flux.serde.subjects import load_subjects
 from flux.serde.wire import pack_header
 
 from .samples import avro_sample, ticker_sample

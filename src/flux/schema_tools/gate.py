@@ -15,8 +15,8 @@ from typing import Any, Final
 
 from fastavro import parse_schema as fastavro_parse
 
+from flux.schema_tools.subjects import SchemaFormat, SchemaHistory, SubjectHistory
 from flux.schemas.compatibility import InvalidSchemaError, check_compatibility, parse_schema
-from flux.serde.subjects import SchemaFormat, SchemaHistory, SubjectHistory
 
 __all__ = ["GateProblem", "check_history", "check_subject", "field_path"]
 

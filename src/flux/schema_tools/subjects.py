@@ -6,7 +6,7 @@ versions are the files ``<family>.v1.<ext>``, ``<family>.v2.<ext>``, ... (``.avs
 ``.proto`` for Protobuf); the highest one is the current contract that code is generated from.
 
 Example:
-    >>> from flux.serde.subjects import load_subjects
+    >>> from flux.schema_tools.subjects import load_subjects
     >>> history = load_subjects()
     >>> [v.number for v in history.subject("weather.service.event.updated-value").versions]
     [1, 2]

@@ -18,8 +18,8 @@ from google.protobuf.json_format import MessageToDict
 
 from flux.catalogue import load_catalogue
 from flux.contracts import PROTOBUF_CONTRACTS
-from flux.serde.examples import example_datum, json_view
-from flux.serde.subjects import POLICY_FILE, SchemaFormat, SchemaHistory, SubjectHistory
+from flux.schema_tools.examples import example_datum, json_view
+from flux.schema_tools.subjects import POLICY_FILE, SchemaFormat, SchemaHistory, SubjectHistory
 
 __all__ = ["avro_type_text", "render_contracts_markdown"]
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
 
-from flux.serde.subjects import SchemaHistory, SubjectHistory
+from flux.schema_tools.subjects import SchemaHistory, SubjectHistory
 
 __all__ = ["RegistrationRow", "RegistrationStatus", "register_history", "register_subject"]
 
