@@ -12,7 +12,14 @@ COPY pyproject.toml README.md ./
 COPY schemas ./schemas
 COPY registry ./registry
 COPY src ./src
-RUN pip install --no-cache-dir -e . && useradd --system --uid 10001 flux
+COPY uv.lock ./
+# The locked runtime versions (uv.lock, docs/dependencies.md), then Flux itself without resolving again.
+RUN pip install --no-cache-dir uv==0.13.8 \
+ && uv export --frozen --no-emit-project --format requirements-txt -o /tmp/requirements.txt \
+ && pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt \
+ && pip install --no-cache-dir --no-deps -e . \
+ && pip uninstall -y uv && rm /tmp/requirements.txt \
+ && useradd --system --uid 10001 flux
 COPY --from=dashboard /build/node_modules ./src/flux/bff/dashboard/node_modules
 USER flux
 ENTRYPOINT ["flux"]

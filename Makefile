@@ -9,19 +9,25 @@ PY     := $(VENV)/bin/python
 FLUX   := $(VENV)/bin/flux
 STAMP  := $(VENV)/.flux-installed
 
-.PHONY: help setup run down status logs reset test test-unit test-integration lint typecheck \
+.PHONY: help setup lock run down status logs reset test test-unit test-integration lint typecheck \
         codegen check-codegen register-schemas check-schemas docs bench bench-registry bench-serde \
         bench-services bench-bff chaos chaos-quick soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The exact versions `make test` runs come from uv.lock (docs/dependencies.md); pyproject.toml keeps the
+# ranges library users get. uv itself is pinned here and installed into the venv by pip.
+UV_VERSION := 0.13.8
+UV         := $(VENV)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+$(STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Flux needs Python >= 3.11 (found " + sys.version.split()[0] + ")")'
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	@echo "==> installing Python dependencies into $(VENV)"
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "==> installing the locked Python dependencies (uv.lock) into $(VENV)"
+	@$(PY) -m pip install --quiet 'uv==$(UV_VERSION)'
+	@$(UV) sync --frozen --extra dev --inexact --python $(PY) --quiet
 	@touch $(STAMP)
 
 setup: $(STAMP) ## Install everything: venv, Kafka jars (Maven Central), dashboard assets (npm)
@@ -54,7 +60,8 @@ test-unit: $(STAMP) ## Unit tests only (no stack)
 test-integration: setup ## Integration tests only (starts the embedded stack on ephemeral ports)
 	$(PY) -m pytest -ra tests/integration $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, and uv.lock in step with pyproject.toml
+	$(UV) lock --check --python $(PY)
 	$(VENV)/bin/ruff check src tests codegen scripts benchmarks
 	$(VENV)/bin/ruff format --check src tests codegen scripts benchmarks
 
@@ -99,6 +106,11 @@ chaos-quick: setup ## Short fault-injection run (< 5 min), part of CI
 
 soak: setup ## Long soak (30 min) with faults
 	$(FLUX) chaos --profile soak
+
+lock: $(STAMP) ## Re-resolve uv.lock after editing pyproject.toml (UPGRADE=1: newest versions in range)
+	$(UV) lock --python $(PY) $(if $(UPGRADE),--upgrade)
+	$(UV) sync --frozen --extra dev --inexact --python $(PY)
+	@touch $(STAMP)
 
 clean: down ## Remove build outputs (keeps .flux data; see `make reset`)
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache test-output
