@@ -25,7 +25,6 @@ import uuid
 from typing import Any, Final
 
 from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
-from confluent_kafka.aio import AIOConsumer
 
 from flux.bff.codec import RecordCodec, registry_codec
 from flux.bff.config import BffSettings
@@ -34,6 +33,7 @@ from flux.bff.metrics import BffMetrics
 from flux.bff.snapshot import Publish, Snapshot
 from flux.catalogue import TopicSpec, load_catalogue
 from flux.kafka.config import consumer_config, producer_config
+from flux.kafka.consumer import AsyncConsumer
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
 from flux.resilience import RecordFailurePolicy, RetryPolicy
@@ -68,7 +68,7 @@ class KafkaEventSource:
         suffix = bff_settings.instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self.group_id = f"flux-bff-{suffix}"
         self._topics: tuple[TopicSpec, ...] = load_catalogue().consumed_by("bff")
-        self._consumer: AIOConsumer | None = None
+        self._consumer: AsyncConsumer | None = None
         self._dlq_producer: AsyncProducer | None = None
         self._dlq: DeadLetterPublisher | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -87,7 +87,7 @@ class KafkaEventSource:
             self._settings, group_id=self.group_id, client_id=self.group_id, offset_reset="latest"
         )
         config["fetch.wait.max.ms"] = 10  # latency over batching: the BFF is a real-time relay
-        self._consumer = AIOConsumer(config, max_workers=2)
+        self._consumer = AsyncConsumer(config)
         self._dlq_producer = AsyncProducer(producer_config(self._settings, client_id=f"{self.group_id}-dlq"))
         self._dlq = DeadLetterPublisher(self._dlq_producer, service="bff")
         await self._assign_at_end(self._consumer)
@@ -97,11 +97,11 @@ class KafkaEventSource:
             asyncio.create_task(self._report_lag(self._consumer), name="bff-lag"),
         ]
 
-    async def _assign_at_end(self, consumer: AIOConsumer, wait_s: float = 30.0) -> None:
+    async def _assign_at_end(self, consumer: AsyncConsumer, wait_s: float = 30.0) -> None:
         deadline = time.monotonic() + wait_s
         wanted = {t.name for t in self._topics}
         while True:
-            metadata = await consumer.list_topics(timeout=5.0)
+            metadata = await consumer.list_topics(timeout_s=5.0)
             present = {
                 name: sorted(meta.partitions)
                 for name, meta in metadata.topics.items()
@@ -123,11 +123,11 @@ class KafkaEventSource:
         LOG.info("consuming event topics from their end", extra={"partitions": len(assignment)})
 
     @staticmethod
-    async def _end_offset(consumer: AIOConsumer, tp: TopicPartition, deadline: float) -> int:
+    async def _end_offset(consumer: AsyncConsumer, tp: TopicPartition, deadline: float) -> int:
         """High watermark of ``tp``; retried while the partition has no leader yet (fresh topics)."""
         while True:
             try:
-                _, high = await consumer.get_watermark_offsets(tp, timeout=5.0)
+                _, high = await consumer.get_watermark_offsets(tp, timeout_s=5.0)
                 return int(high)
             except KafkaException as exc:
                 if time.monotonic() >= deadline:
@@ -137,14 +137,11 @@ class KafkaEventSource:
                     return int(OFFSET_END)
                 await asyncio.sleep(0.2)
 
-    async def _consume(self, consumer: AIOConsumer, publish: Publish) -> None:
+    async def _consume(self, consumer: AsyncConsumer, publish: Publish) -> None:
         failed_polls = 0
         while True:
             try:
-                # poll() returns as soon as one record is there (consume() would wait for a full
-                # batch or its timeout); then drain whatever else is already fetched, without waiting.
-                first = await consumer.poll(0.5)
-                messages = [first, *(await consumer.consume(num_messages=_BATCH, timeout=0))] if first else []
+                messages = await consumer.next_batch(_BATCH, wait_s=0.5)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -153,7 +150,7 @@ class KafkaEventSource:
                 await asyncio.sleep(_POLL_BACKOFF.backoff_delay(failed_polls, self._rng))
                 continue
             failed_polls = 0
-            for msg in messages or ():
+            for msg in messages:
                 await self._handle(msg, publish)
 
     async def _handle(self, msg: Any, publish: Publish) -> None:
@@ -210,7 +207,7 @@ class KafkaEventSource:
         except Exception:
             LOG.exception("could not write dead letter", extra={"topic": topic, "offset": msg.offset()})
 
-    async def _report_lag(self, consumer: AIOConsumer) -> None:
+    async def _report_lag(self, consumer: AsyncConsumer) -> None:
         """Every few seconds: high watermark (cached from fetch responses, no broker call) - position."""
         while True:
             await asyncio.sleep(_LAG_INTERVAL_S)

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
-from confluent_kafka.aio import AIOConsumer
 
 from flux.kafka.config import consumer_config
+from flux.kafka.consumer import AsyncConsumer
 from flux.resilience import RetryPolicy
 from flux.resilience.failures import is_transient
 from flux.serde import SerdeError
@@ -128,7 +128,7 @@ class CommandLoop:
         self._rng = random.Random()
         self.assigned = False
         self.healthy = True
-        self._consumer: AIOConsumer | None = None
+        self._consumer: AsyncConsumer | None = None
         self._last_lag = 0.0
         # Metric children per topic, looked up once (labels() costs microseconds per record).
         self._consumed = {t: COMMANDS_CONSUMED.labels(ctx.service, t) for t in self.routes}
@@ -155,7 +155,7 @@ class CommandLoop:
         After a failure nothing later is committed: every unlanded record is read again.
         """
         config = consumer_config(self.ctx.settings, group_id=self.ctx.service, client_id=self.ctx.service)
-        consumer = AIOConsumer(config)
+        consumer = AsyncConsumer(config)
         self._consumer = consumer
         await consumer.subscribe(list(self.routes))
         failures = 0
@@ -217,7 +217,7 @@ class CommandLoop:
             final = list({**self._committed, **self._landed}.values())
             if final:
                 with contextlib.suppress(Exception):
-                    await consumer.commit(offsets=final, asynchronous=False)
+                    await consumer.commit(final, asynchronous=False)
         finally:
             for flight in flights:
                 flight.task.cancel()
@@ -242,7 +242,7 @@ class CommandLoop:
         for tp in _next_offsets(flight.batch.records):
             self._landed[(tp.topic, tp.partition)] = tp
 
-    async def _commit_due(self, consumer: AIOConsumer) -> None:
+    async def _commit_due(self, consumer: AsyncConsumer) -> None:
         """Commit the landed offsets when ``commit_interval_s`` has passed since the last commit."""
         now = time.monotonic()
         if not self._landed or now - self._last_commit < self.commit_interval_s:
@@ -260,31 +260,21 @@ class CommandLoop:
         for _, command_id in flight.batch.handled:
             self.ctx.recent_commands.add(command_id)
 
-    async def _next_batch(self, consumer: AIOConsumer) -> list[Message]:
+    async def _next_batch(self, consumer: AsyncConsumer) -> list[Message]:
         """What is already fetched (up to a batch), else wait for the first record.
 
-        ``consume(n, timeout)`` waits for all ``n`` records or the whole timeout; asking without a
-        timeout first and then for a single record returns as soon as anything arrives, so a lone
-        command is not held back and batches grow by themselves under load. Shortly after traffic
-        (``HOT_POLL_S``) the wait is a millisecond tick on the loop thread; an empty result then
-        only means "nothing yet", and the caller lands finished batches before asking again.
+        Shortly after traffic (``HOT_POLL_S``) the wait is a millisecond tick on the loop thread
+        instead of a blocking wait in the consumer's thread; an empty result then only means
+        "nothing yet", and the caller lands finished batches before asking again.
         """
-        # A zero-timeout consume only drains librdkafka's local queue and never blocks: done on the
-        # loop thread, it skips the executor hop and GIL hand-offs that cost tens of ms per batch
-        # under load. (AIOConsumer keeps its confluent_kafka.Consumer in ``_consumer``.)
-        local = getattr(consumer, "_consumer", None)
-        messages: list[Message]
-        if local is not None:
-            messages = local.consume(num_messages=self.batch_size, timeout=0)
-            if not messages and time.monotonic() < self._hot_until:
-                await asyncio.sleep(HOT_POLL_INTERVAL_S)
-                messages = local.consume(num_messages=self.batch_size, timeout=0)
-                if not messages:
-                    return messages
-        else:
-            messages = await consumer.consume(num_messages=self.batch_size, timeout=0)
+        messages = consumer.drain(self.batch_size)
+        if not messages and time.monotonic() < self._hot_until:
+            await asyncio.sleep(HOT_POLL_INTERVAL_S)
+            messages = consumer.drain(self.batch_size)
+            if not messages:
+                return messages
         if not messages:
-            messages = await consumer.consume(num_messages=1, timeout=self.poll_timeout_s)
+            messages = await consumer.next_batch(self.batch_size, wait_s=self.poll_timeout_s)
         if messages:
             self._hot_until = time.monotonic() + HOT_POLL_S
         return messages
@@ -358,7 +348,7 @@ class CommandLoop:
             raise _TransientFailure(exc) from exc
         DEAD_LETTERS.labels(self.ctx.service, msg.topic() or "", type(error).__name__).inc()
 
-    async def _refresh_state(self, consumer: AIOConsumer) -> None:
+    async def _refresh_state(self, consumer: AsyncConsumer) -> None:
         now = time.monotonic()
         if now - self._last_lag < LAG_REFRESH_S and self.assigned:
             return
@@ -370,7 +360,7 @@ class CommandLoop:
                 return
             positions = await consumer.position(assignment)
             for tp in positions:
-                low, high = await consumer.get_watermark_offsets(tp, timeout=1.0, cached=True)
+                low, high = await consumer.get_watermark_offsets(tp, cached=True)
                 behind = high - tp.offset if tp.offset >= 0 else high - low
                 CONSUMER_LAG.labels(self.ctx.service, tp.topic, str(tp.partition)).set(max(behind, 0))
         except Exception as exc:  # lag is best effort; never stop consuming for it
@@ -385,19 +375,19 @@ def _next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
     return [TopicPartition(t, p, o + 1) for (t, p), o in highest.items()]
 
 
-async def _commit_in_background(consumer: AIOConsumer, offsets: list[TopicPartition]) -> None:
+async def _commit_in_background(consumer: AsyncConsumer, offsets: list[TopicPartition]) -> None:
     """Commit without waiting for the broker's answer; never fails the batch.
 
     The batch's events are acknowledged already, so a lost commit only means a redelivery, which
     the idempotency memory absorbs.
     """
     try:
-        await consumer.commit(offsets=offsets, asynchronous=True)
+        await consumer.commit(offsets, asynchronous=True)
     except KafkaException as exc:  # e.g. no coordinator during a broker restart
         LOG.warning("commit failed; the batch may be redelivered", extra={"error": str(exc)})
 
 
-async def _rewind(consumer: AIOConsumer, records: Sequence[Message]) -> None:
+async def _rewind(consumer: AsyncConsumer, records: Sequence[Message]) -> None:
     lowest: dict[tuple[str, int], int] = {}
     for msg in records:
         key = (msg.topic() or "", msg.partition() or 0)
