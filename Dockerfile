@@ -10,7 +10,6 @@ ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 FLUX_ROOT=/app FLUX_LOG_F
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY schemas ./schemas
-COPY registry ./registry
 COPY src ./src
 COPY uv.lock ./
 # The locked runtime versions (uv.lock, docs/dependencies.md), then Flux itself without resolving again.

@@ -18,7 +18,7 @@ LOG = logging.getLogger(__name__)
 
 GENERATED_DIR: Final = Path("src") / "flux" / "contracts" / "generated"
 PACKAGE_DOC: Final = (
-    HEADER.format(source="registry/compatibility.yaml and schemas/")
+    HEADER.format(source="schemas/compatibility.yaml and schemas/")
     + '"""Generated contracts, one module per subject. Import them through :mod:`flux.contracts`."""\n'
 )
 

@@ -63,9 +63,7 @@ def test_register_command_registers_the_whole_history_idempotently(private_regis
 
 
 def _broken_checkout(tmp_path: Path) -> Path:
-    shutil.copytree(project_root() / "schemas", tmp_path / "schemas")
-    (tmp_path / "registry").mkdir()
-    shutil.copy(project_root() / POLICY_FILE, tmp_path / POLICY_FILE)
+    shutil.copytree(project_root() / "schemas", tmp_path / "schemas")  # the policy file comes with it
     folder = tmp_path / "schemas" / "avro" / "weather"
     schema = json.loads((folder / "weather_updated.v2.avsc").read_text(encoding="utf-8"))
     schema["fields"].append({"name": "station_id", "type": "string", "doc": "required: breaks old data"})

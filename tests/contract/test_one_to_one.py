@@ -52,7 +52,7 @@ def test_every_schema_file_belongs_to_a_subject() -> None:
     files = {p.resolve() for p in schemas_dir().glob("avro/**/*.avsc")} | {
         p.resolve() for p in schemas_dir().glob("proto/**/*.proto")
     }
-    assert files == known, f"schema files not listed in registry/compatibility.yaml: {sorted(files - known)}"
+    assert files == known, f"schema files not listed in schemas/compatibility.yaml: {sorted(files - known)}"
 
 
 def test_avro_namespaces_follow_the_topic_domain() -> None:

@@ -26,9 +26,7 @@ def test_repository_history_passes_the_gate(capsys) -> None:  # type: ignore[no-
 
 
 def _copy(tmp_path: Path) -> Path:
-    shutil.copytree(project_root() / "schemas", tmp_path / "schemas")
-    (tmp_path / "registry").mkdir()
-    shutil.copy(project_root() / POLICY_FILE, tmp_path / POLICY_FILE)
+    shutil.copytree(project_root() / "schemas", tmp_path / "schemas")  # the policy file comes with it
     return tmp_path
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flux.bff.http import DASHBOARD_DIR
+from flux.bff.routes import DASHBOARD_DIR
 from flux.devstack.stack import RunningStack
 from tests.integration.bff.bff_stack_harness import (
     RunningBff,

@@ -19,8 +19,8 @@ from flux.bff.commands import CommandSink
 from flux.bff.config import BffSettings
 from flux.bff.fanout import FanoutServer, SlowClientPolicy
 from flux.bff.gateway import Gateway
-from flux.bff.http import add_routes
 from flux.bff.metrics import BffMetrics
+from flux.bff.routes import add_routes
 from flux.bff.snapshot import Publish
 from flux.resilience.breaker import CircuitBreaker
 from flux.settings import Settings

@@ -12,9 +12,9 @@ import logging
 import uuid
 from typing import Any
 
-from flux.bff.codec import RecordCodec, registry_codec
 from flux.bff.commands import Command, CommandKind, CommandUnavailable
 from flux.bff.metrics import BffMetrics
+from flux.bff.topic_serde import RegistryTopicSerde, TopicSerde
 from flux.contracts import (
     FetchTrigger,
     FetchWeather,
@@ -72,26 +72,26 @@ def _key_bytes(key: str | bytes | None) -> bytes | None:
 class KafkaCommandSink:
     """Produces commands to Kafka (see module docs)."""
 
-    def __init__(self, settings: Settings, metrics: BffMetrics, codec: RecordCodec | None = None) -> None:
+    def __init__(self, settings: Settings, metrics: BffMetrics, serde: TopicSerde | None = None) -> None:
         self._settings = settings
         self._metrics = metrics
-        self._codec = codec
+        self._serde = serde
         self._sender: AsyncProducer | None = None
 
     async def start(self) -> None:
-        if self._codec is None:
-            self._codec = registry_codec(self._settings)
+        if self._serde is None:
+            self._serde = RegistryTopicSerde(self._settings)
         self._sender = AsyncProducer(
             producer_config(self._settings, client_id="flux-bff-commands", linger_ms=1)
         )
 
     async def send(self, command: Command) -> None:
-        if self._sender is None or self._codec is None:
+        if self._sender is None or self._serde is None:
             raise CommandUnavailable("command producer is not running")
         contract = to_contract(command)
         topic: str = contract.TOPIC
         try:
-            value = await self._codec.encode(topic, contract)
+            value = await self._serde.encode(topic, contract)
             await self._sender.send(topic, value=value, key=_key_bytes(command.key))
         except DeliveryError as exc:
             LOG.warning("command not delivered", extra={"topic": topic, "error": str(exc)})
@@ -104,5 +104,5 @@ class KafkaCommandSink:
         if self._sender is not None:
             await self._sender.aclose(wait_s=5.0)
             self._sender = None
-        if self._codec is not None:
-            await self._codec.close()
+        if self._serde is not None:
+            await self._serde.close()

@@ -26,11 +26,11 @@ from typing import Any, Final
 
 from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
 
-from flux.bff.codec import RecordCodec, registry_codec
 from flux.bff.config import BffSettings
 from flux.bff.convert import UnsupportedEvent, to_snapshot
 from flux.bff.metrics import BffMetrics
 from flux.bff.snapshot import Publish, Snapshot
+from flux.bff.topic_serde import RegistryTopicSerde, TopicSerde
 from flux.catalogue import TopicSpec, load_catalogue
 from flux.kafka.config import consumer_config, producer_config
 from flux.kafka.consumer import AsyncConsumer
@@ -57,14 +57,14 @@ class KafkaEventSource:
         settings: Settings,
         bff_settings: BffSettings,
         metrics: BffMetrics,
-        codec: RecordCodec | None = None,
+        serde: TopicSerde | None = None,
         failures: RecordFailurePolicy | None = None,
     ) -> None:
         self._settings = settings
         self._failures = failures or RecordFailurePolicy()
         self._rng = random.Random()
         self._metrics = metrics
-        self._codec = codec
+        self._serde = serde
         suffix = bff_settings.instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self.group_id = f"flux-bff-{suffix}"
         self._topics: tuple[TopicSpec, ...] = load_catalogue().consumed_by("bff")
@@ -81,8 +81,8 @@ class KafkaEventSource:
 
     async def start(self, publish: Publish) -> None:
         """Pin every partition at its end, then consume in the background."""
-        if self._codec is None:
-            self._codec = registry_codec(self._settings)
+        if self._serde is None:
+            self._serde = RegistryTopicSerde(self._settings)
         config = consumer_config(
             self._settings, group_id=self.group_id, client_id=self.group_id, offset_reset="latest"
         )
@@ -172,13 +172,13 @@ class KafkaEventSource:
 
     async def _decode(self, msg: Any) -> Snapshot | None:
         """Decode and convert one record; None when it was dead-lettered (see module docs)."""
-        codec = self._codec
-        assert codec is not None
+        serde = self._serde
+        assert serde is not None
         attempt = 0
         while True:
             attempt += 1
             try:
-                decoded = await codec.decode(msg.topic(), msg.value() or b"")
+                decoded = await serde.decode(msg.topic(), msg.value() or b"")
                 break
             except Exception as exc:
                 delay = self._failures.retry_delay(exc, attempt, self._rng)
@@ -238,5 +238,5 @@ class KafkaEventSource:
             await self._dlq_producer.aclose(wait_s=5.0)
             self._dlq_producer = None
             self._dlq = None
-        if self._codec is not None:
-            await self._codec.close()
+        if self._serde is not None:
+            await self._serde.close()

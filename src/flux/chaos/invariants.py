@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from flux.chaos.connections import check_connections
-from flux.chaos.kafka_log import RawRecord
 from flux.chaos.ledger import CommandRecord, EventRecord, Ledger
 from flux.chaos.observations import Ack, FaultWindow, Membership, Receipt
 from flux.chaos.platform import Crash, RssSample
 from flux.chaos.poison import POISON_HEADER, PoisonRecord
 from flux.chaos.profiles import ChaosProfile
+from flux.chaos.raw_records import RawRecord
 from flux.chaos.workload import room_of
 
 __all__ = [

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from flux.catalogue import load_catalogue
-from flux.chaos.kafka_log import RawRecord, read_topics
 from flux.chaos.poison import POISON_HEADER, PoisonRecord, consumed_topics
+from flux.chaos.raw_records import RawRecord, read_topics
 from flux.contracts import (
     FetchWeather,
     NewsUpdated,

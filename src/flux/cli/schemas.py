@@ -1,6 +1,6 @@
 """``flux schemas``: register the schema history, gate it offline, render its docs.
 
-- ``flux schemas register``: set each subject's compatibility level from ``registry/compatibility.yaml``
+- ``flux schemas register``: set each subject's compatibility level from ``schemas/compatibility.yaml``
   and register every version in order at ``FLUX_REGISTRY_URL``; prints progress and a final table;
   exits 1 (with the registry's message) when a version is refused.
 - ``flux schemas check``: the offline CI gate; exits 1 naming subject, version, rule and field.

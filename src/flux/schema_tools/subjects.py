@@ -1,6 +1,6 @@
 """The schema history on disk: every subject, its versions in order and its compatibility level.
 
-The policy file ``registry/compatibility.yaml`` names, for each subject (TopicNameStrategy,
+The policy file ``schemas/compatibility.yaml`` names, for each subject (TopicNameStrategy,
 ``<topic>-value``), a schema family under ``schemas/`` and a compatibility level. A family's
 versions are the files ``<family>.v1.<ext>``, ``<family>.v2.<ext>``, ... (``.avsc`` for Avro,
 ``.proto`` for Protobuf); the highest one is the current contract that code is generated from.
@@ -42,7 +42,7 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)
 
-POLICY_FILE: Final = Path("registry") / "compatibility.yaml"
+POLICY_FILE: Final = Path("schemas") / "compatibility.yaml"
 LEVELS: Final = frozenset(
     {
         "BACKWARD",

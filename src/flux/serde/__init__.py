@@ -15,7 +15,7 @@ Example:
     True
 """
 
-from flux.serde.async_serde import AsyncSerde, Codec
+from flux.serde.async_serde import AsyncSerde, WireCodec
 from flux.serde.avro_codec import AvroCodec
 from flux.serde.errors import (
     BadMagicByte,
@@ -32,7 +32,6 @@ __all__ = [
     "AsyncSerde",
     "AvroCodec",
     "BadMagicByte",
-    "Codec",
     "ProtobufCodec",
     "SchemaMismatch",
     "SchemaNotRegistered",
@@ -40,4 +39,5 @@ __all__ = [
     "SerdeError",
     "TruncatedRecord",
     "UnknownSchemaId",
+    "WireCodec",
 ]

@@ -18,10 +18,10 @@ from typing import TypeVar, cast
 from confluent_kafka.schema_registry import AsyncSchemaRegistryClient, SchemaRegistryError
 
 from flux.serde.errors import UnknownSchemaId
-from flux.serde.serde_core import Codec, SerdeCore
+from flux.serde.serde_core import SerdeCore, WireCodec
 from flux.settings import Settings
 
-__all__ = ["AsyncSerde", "Codec"]
+__all__ = ["AsyncSerde", "WireCodec"]
 
 T = TypeVar("T")
 
@@ -49,7 +49,7 @@ class AsyncSerde(SerdeCore):
         """Close the registry client's HTTP session."""
         await self.client.aclose()
 
-    async def codec(self, contract: type[T]) -> Codec:
+    async def codec(self, contract: type[T]) -> WireCodec:
         """Return the (cached) codec of ``contract``, looking its schema id up on first use.
 
         Raises:
@@ -84,7 +84,7 @@ class AsyncSerde(SerdeCore):
             await self.learn_writer(codec, exc.schema_id)
         return cast("T", codec.decode(data))
 
-    async def learn_writer(self, codec: Codec, schema_id: int) -> None:
+    async def learn_writer(self, codec: WireCodec, schema_id: int) -> None:
         """Fetch writer schema ``schema_id`` from the registry and teach it to ``codec``."""
         if codec.knows(schema_id):
             return

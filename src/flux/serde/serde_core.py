@@ -20,14 +20,15 @@ from flux.serde.contract_schema import ContractSchema, contract_schema
 from flux.serde.errors import SchemaNotRegistered, UnknownSchemaId
 from flux.serde.protobuf_codec import ProtobufCodec
 
-__all__ = ["Codec", "SerdeCore", "build_codec", "not_found"]
+__all__ = ["SerdeCore", "WireCodec", "build_codec", "not_found"]
 
 LOG = logging.getLogger(__name__)
 
-Codec = AvroCodec[Any] | ProtobufCodec[Any]
+WireCodec = AvroCodec[Any] | ProtobufCodec[Any]
+"""The wire codec of one contract class (Avro or Protobuf): what a serde caches per class."""
 
 
-def build_codec(contract: type, schema_id: int) -> Codec:
+def build_codec(contract: type, schema_id: int) -> WireCodec:
     """Return the codec of ``contract`` bound to its schema id."""
     coordinates = contract_schema(contract)
     if coordinates.schema_type == "AVRO":
@@ -49,7 +50,7 @@ class SerdeCore:
 
     def __init__(self, *, auto_register: bool = False) -> None:
         self.auto_register = auto_register
-        self._codecs: dict[type, Codec] = {}
+        self._codecs: dict[type, WireCodec] = {}
 
     @staticmethod
     def _wanted(contract: type) -> tuple[ContractSchema, Schema]:
@@ -69,7 +70,7 @@ class SerdeCore:
                 f"{exc.error_message} (run `make register-schemas`)"
             ) from exc
 
-    def _bind(self, contract: type, coordinates: ContractSchema, schema_id: int | None) -> Codec:
+    def _bind(self, contract: type, coordinates: ContractSchema, schema_id: int | None) -> WireCodec:
         """Cache and return the codec of ``contract`` under the id the registry gave."""
         if schema_id is None:
             raise SchemaNotRegistered(f"the registry returned no id for {coordinates.subject}")
@@ -86,5 +87,5 @@ class SerdeCore:
         raise exc
 
     @staticmethod
-    def _teach(codec: Codec, schema_id: int, schema: Schema) -> None:
+    def _teach(codec: WireCodec, schema_id: int, schema: Schema) -> None:
         codec.learn_writer(schema_id, str(schema.schema_type or "AVRO"), str(schema.schema_str))

@@ -11,7 +11,7 @@ from typing import TypeVar, cast
 from confluent_kafka.schema_registry import SchemaRegistryClient, SchemaRegistryError
 
 from flux.serde.errors import UnknownSchemaId
-from flux.serde.serde_core import Codec, SerdeCore
+from flux.serde.serde_core import SerdeCore, WireCodec
 from flux.settings import Settings
 
 __all__ = ["Serde"]
@@ -37,7 +37,7 @@ class Serde(SerdeCore):
         config = (settings or Settings()).registry_client_config()
         return cls(SchemaRegistryClient(config), auto_register=auto_register)
 
-    def codec(self, contract: type[T]) -> Codec:
+    def codec(self, contract: type[T]) -> WireCodec:
         """Return the (cached) codec of ``contract``, looking its schema id up on first use.
 
         Raises:
@@ -72,7 +72,7 @@ class Serde(SerdeCore):
             self.learn_writer(codec, exc.schema_id)
         return cast("T", codec.decode(data))
 
-    def learn_writer(self, codec: Codec, schema_id: int) -> None:
+    def learn_writer(self, codec: WireCodec, schema_id: int) -> None:
         """Fetch writer schema ``schema_id`` from the registry and teach it to ``codec``."""
         if codec.knows(schema_id):
             return

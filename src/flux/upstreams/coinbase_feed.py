@@ -19,7 +19,7 @@ from typing import Any, Final
 from aiohttp import WSMsgType, web
 
 from flux.services.crypto.model import Tick
-from flux.upstreams.faults import Fault, FaultMode, FaultTarget
+from flux.upstreams.fault_control import Fault, FaultMode, FaultTarget
 from flux.upstreams.formats import coinbase_heartbeat, coinbase_subscriptions, coinbase_ticker
 from flux.upstreams.world import SimulatedWorld
 

@@ -20,7 +20,7 @@ from flux.services.news.simulated import simulated_article
 from flux.services.stock.simulated import SimulatedStockProvider
 from flux.services.weather.model import Location
 from flux.services.weather.simulated import simulate_weather
-from flux.upstreams.faults import FaultMode, FaultTarget
+from flux.upstreams.fault_control import FaultMode, FaultTarget
 from flux.upstreams.formats import (
     OPEN_METEO_UNITS,
     alpha_vantage_body,

@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from flux.services.simulation import Clock, utc_now
 from flux.services.upstream_config import UpstreamConfig
 from flux.upstreams.coinbase_feed import CoinbaseFeed
-from flux.upstreams.faults import FaultController, parse_fault_request
+from flux.upstreams.fault_control import FaultController, parse_fault_request
 from flux.upstreams.http_routes import add_http_routes
 from flux.upstreams.world import SimulatedWorld
 

@@ -13,7 +13,7 @@ from flux.services.crypto.simulated import SimulatedMarket
 from flux.services.news.simulated import SimulatedNewsProvider
 from flux.services.simulation import Clock, utc_now
 from flux.services.stock.simulated import SimulatedStockMarket
-from flux.upstreams.faults import FaultController
+from flux.upstreams.fault_control import FaultController
 
 __all__ = ["SimulatedWorld"]
 

@@ -17,7 +17,7 @@ from flux.services.crypto import service as crypto_service
 from flux.services.weather import service as weather_service
 from flux.settings import ProviderMode
 from flux.upstreams import FakeUpstreams
-from flux.upstreams.faults import FaultMode, FaultTarget
+from flux.upstreams.fault_control import FaultMode, FaultTarget
 
 from .conftest import TopicReader, fetch_weather, in_process, send_commands
 

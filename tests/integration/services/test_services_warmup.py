@@ -9,9 +9,9 @@ import pytest
 from flux.contracts import WeatherStatus, WeatherUpdated
 from flux.devstack.stack import RunningStack
 from flux.kafka.producer import AsyncProducer
+from flux.kafka.recent_ids import RecentIds
 from flux.serde import AsyncSerde
 from flux.services.runtime.envelope import event_id_for, utc_now
-from flux.kafka.recent_ids import RecentIds
 from flux.services.runtime.warmup import remember_recent_commands
 
 pytestmark = pytest.mark.integration

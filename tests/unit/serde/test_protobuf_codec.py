@@ -9,6 +9,7 @@ import pytest
 from google.protobuf import descriptor_pb2
 
 from flux.contracts import Tick, TickerBatch
+from flux.schemas import protobuf_schema
 from flux.serde import (
     BadMagicByte,
     ProtobufCodec,
@@ -17,7 +18,6 @@ from flux.serde import (
     TruncatedRecord,
     UnknownSchemaId,
 )
-from flux.schemas import protobuf_schema
 from flux.serde.contract_schema import contract_schema
 from flux.serde.protobuf_codec import message_indexes
 from flux.serde.wire import pack_header
@@ -80,7 +80,9 @@ def _writer_descriptor(change: str) -> str:
     TickerBatch.DESCRIPTOR.file.CopyToProto(proto)
     batch = next(m for m in proto.message_type if m.name == "TickerBatch")
     if change == "add":
-        batch.field.add(name="venue", number=99, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=1)
+        batch.field.add(
+            name="venue", number=99, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=1
+        )
     else:
         retyped = next(f for f in batch.field if f.type == descriptor_pb2.FieldDescriptorProto.TYPE_STRING)
         retyped.type = descriptor_pb2.FieldDescriptorProto.TYPE_BOOL

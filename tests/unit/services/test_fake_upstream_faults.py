@@ -3,7 +3,7 @@
 import pytest
 
 from flux.upstreams import FaultController, FaultMode, FaultTarget
-from flux.upstreams.faults import parse_fault_request
+from flux.upstreams.fault_control import parse_fault_request
 
 
 class Clock:

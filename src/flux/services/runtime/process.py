@@ -21,8 +21,8 @@ from flux.kafka.config import producer_config
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
 from flux.kafka.recent_ids import RecentIds
-from flux.observability.http import ProbeEndpoints, serve_probes
 from flux.observability.logging import configure_logging
+from flux.observability.probes import ProbeEndpoints, serve_probes
 from flux.resilience import RetryPolicy
 from flux.resilience.failures import is_transient
 from flux.serde import AsyncSerde
