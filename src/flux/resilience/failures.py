@@ -67,6 +67,10 @@ class RecordFailurePolicy:
             attempt: The attempt that failed (1 for the first).
             rng: Source of the backoff jitter.
         """
-        if not is_transient(error) or attempt >= self.retry.max_attempts:
+        if not self.should_retry(error, attempt):
             return None
         return self.retry.backoff_delay(attempt, rng)
+
+    def should_retry(self, error: BaseException, attempt: int) -> bool:
+        """True when attempt ``attempt`` (1 for the first) failed transiently and the bound allows more."""
+        return is_transient(error) and attempt < self.retry.max_attempts

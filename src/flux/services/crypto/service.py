@@ -32,10 +32,10 @@ from flux.services.crypto import make_crypto_provider
 from flux.services.crypto import model as crypto
 from flux.services.crypto.provider import CryptoProvider
 from flux.services.crypto.ticker_batcher import TickerBatcher
-from flux.services.runtime.command_loop import CommandRoute
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.metrics import EVENTS_PUBLISHED, TICKS_INGESTED, UPSTREAM_ERRORS
 from flux.services.runtime.process import ServiceDefinition
+from flux.services.runtime.record_handling import CommandRoute
 from flux.services.runtime.snapshots import GlobalSnapshot
 
 __all__ = ["DEFAULT_PRODUCTS", "SERVICE_NAME", "TickerStream", "build"]

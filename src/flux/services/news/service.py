@@ -10,9 +10,9 @@ from flux.contracts import Article, NewsUpdated, RefreshNews
 from flux.contracts.snapshot_sizes import NEWS_SIZE
 from flux.services.news import make_news_provider
 from flux.services.news import model as news
-from flux.services.runtime.command_loop import CommandRoute
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.process import ServiceDefinition
+from flux.services.runtime.record_handling import CommandRoute
 from flux.services.runtime.snapshots import GlobalSnapshot
 
 __all__ = ["SERVICE_NAME", "article_fields", "build"]

@@ -26,9 +26,10 @@ from flux.observability.probes import ProbeEndpoints, serve_probes
 from flux.resilience import RetryPolicy
 from flux.resilience.failures import is_transient
 from flux.serde import AsyncSerde
-from flux.services.runtime.command_loop import CommandLoop, CommandRoute
+from flux.services.runtime.command_loop import CommandLoop
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.publisher import EventPublisher
+from flux.services.runtime.record_handling import CommandRoute
 from flux.services.runtime.warmup import remember_recent_commands
 from flux.settings import Settings
 

@@ -8,9 +8,9 @@ from typing import Any, Final
 
 from flux.contracts import RefreshTopPerformers, StockPerformance, TopPerformersUpdated
 from flux.contracts.snapshot_sizes import STOCKS_SIZE
-from flux.services.runtime.command_loop import CommandRoute
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.process import ServiceDefinition
+from flux.services.runtime.record_handling import CommandRoute
 from flux.services.runtime.snapshots import GlobalSnapshot
 from flux.services.stock import make_stock_provider
 from flux.services.stock import model as stock

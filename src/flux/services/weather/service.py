@@ -21,13 +21,13 @@ from flux.contracts import (
 from flux.contracts.keys import city_display, city_key
 from flux.resilience import UpstreamError
 from flux.services.runtime.coalesce import CoalescingCache
-from flux.services.runtime.command_loop import CommandRoute
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.envelope import event_id_for, snapshot_hash, utc_now
 from flux.services.runtime.failures import CommandRejected
 from flux.services.runtime.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY
 from flux.services.runtime.process import ServiceDefinition
 from flux.services.runtime.publisher import Outgoing
+from flux.services.runtime.record_handling import CommandRoute
 from flux.services.weather import Location, WeatherProvider, WeatherReading, make_weather_provider
 
 __all__ = ["SERVICE_NAME", "WeatherService", "build"]
