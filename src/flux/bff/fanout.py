@@ -29,6 +29,7 @@ python-engineio client decodes from one polling response.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,12 +41,13 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from flux.bff.snapshot import Stream
-from flux.bff.websocket_direct import DirectWebSocket, DirectWrite, text_frame
+from flux.bff.websocket_direct import DirectWebSocket, text_frame
 
 __all__ = [
     "EMIT_SLICE",
     "POLL_BATCH_LIMIT",
     "BoundedSendQueue",
+    "DirectWrite",
     "FanoutServer",
     "RoomManager",
     "SlowClientPolicy",
@@ -237,23 +239,26 @@ class RoomManager(socketio.AsyncManager):  # type: ignore[misc]
             if written % EMIT_SLICE == 0:
                 await asyncio.sleep(0)
             ws = direct.get(eio_sid)
-            outcome = (
-                DirectWrite.QUEUE
-                if ws is None
-                else ws.write_prepared(
-                    prepared,
-                    droppable=droppable,
-                    drop_above=policy.ticker_buffer_bytes,
-                    cut_above=policy.client_buffer_bytes,
-                )
-            )
-            if outcome is DirectWrite.QUEUE:  # enqueued at once, so a later direct write cannot pass it
+            if ws is None or not ws.ready():  # enqueued at once, so a later direct write cannot pass it
                 if eio_sid in sessions:  # not gone while this emit yielded
                     await self.server._send_eio_packet(eio_sid, eio_pkt)
+                continue
+            outcome = policy.judge(ws, droppable)
+            if outcome is DirectWrite.WRITTEN:
+                ws.write_frame(prepared)
             elif outcome is DirectWrite.DROPPED:
                 policy.on_drop()
-            elif outcome is DirectWrite.CUT_OFF:
+            else:
+                ws.abort()
                 policy.on_overflow()
+
+
+class DirectWrite(enum.Enum):
+    """What the slow-client policy decides for one websocket member of a room emit."""
+
+    WRITTEN = "written"  # write the prepared frame now
+    DROPPED = "dropped"  # a droppable message skipped: the client is behind
+    CUT_OFF = "cut_off"  # the client is too far behind: abort the connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +280,20 @@ class SlowClientPolicy:
     ticker_buffer_bytes: int = 1 << 14
     on_drop: Callable[[], None] = lambda: None
     on_overflow: Callable[[], None] = lambda: None
+
+    def judge(self, ws: DirectWebSocket, droppable: bool) -> DirectWrite:
+        """Write, skip (droppable messages only) or cut off a websocket client by its unsent bytes.
+
+        A ticker batch skips a client with more than ``ticker_buffer_bytes`` waiting (it gets the
+        latest once it has caught up); any message cuts off a client with more than
+        ``client_buffer_bytes`` waiting (it reconnects and is hydrated with the latest snapshots).
+        """
+        buffered = ws.buffered_bytes()
+        if droppable and buffered > self.ticker_buffer_bytes:
+            return DirectWrite.DROPPED
+        if buffered > self.client_buffer_bytes:
+            return DirectWrite.CUT_OFF
+        return DirectWrite.WRITTEN
 
 
 class FanoutServer(socketio.AsyncServer):  # type: ignore[misc]

@@ -20,13 +20,14 @@ library's queue path: the heartbeat must pass through the queue, because
 Engine.IO's writer closes a websocket whose queue stays silent for
 ``ping_interval + ping_timeout``.
 
-Slow clients are judged by their transport's write buffer (bytes the kernel
-has not taken yet), see :class:`DirectWrite`.
+This module is only the mechanism (is a direct write possible now, how many
+bytes wait in the transport, write, abort). Whether a slow client is skipped
+or cut off is the slow-client policy's decision, made in one place:
+:class:`flux.bff.fanout.SlowClientPolicy`.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import struct
 from typing import Any, Final
@@ -34,7 +35,7 @@ from typing import Any, Final
 from aiohttp import web
 from engineio.async_drivers import aiohttp as eio_aiohttp
 
-__all__ = ["DirectWebSocket", "DirectWrite", "text_frame"]
+__all__ = ["DirectWebSocket", "text_frame"]
 
 LOG = logging.getLogger(__name__)
 
@@ -64,15 +65,6 @@ def text_frame(text: str) -> bytes:
         b'\\x81\\x0242'
     """
     return _frame(_FIN_TEXT, text.encode())
-
-
-class DirectWrite(enum.Enum):
-    """Outcome of :meth:`DirectWebSocket.write_prepared`."""
-
-    WRITTEN = "written"
-    QUEUE = "queue"  # not possible now: use the Engine.IO queue instead
-    DROPPED = "dropped"  # droppable message skipped: the client is behind
-    CUT_OFF = "cut_off"  # the client is too far behind: connection aborted
 
 
 class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
@@ -125,7 +117,7 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         else:
             self._transport.write(text_frame(message))
 
-    def _direct_ready(self) -> bool:
+    def ready(self) -> bool:
         """The transport may be written now without passing anything Engine.IO still holds."""
         eio = self._eio_socket
         return (
@@ -138,9 +130,13 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
             and self._writable()
         )
 
+    def buffered_bytes(self) -> int:
+        """Bytes written to the transport that the kernel has not taken yet (how far behind it is)."""
+        return int(self._transport.get_write_buffer_size())
+
     def write_packet(self, packet: Any) -> bool:
         """Write one Engine.IO packet now if possible (the queue is empty); False = queue it."""
-        if not self._direct_ready():
+        if not self.ready():
             return False
         encoded = packet.encode()
         self._transport.write(
@@ -148,27 +144,15 @@ class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         )
         return True
 
-    def write_prepared(
-        self, frame: bytes, *, droppable: bool, drop_above: int, cut_above: int
-    ) -> DirectWrite:
-        """Write a frame built by :func:`text_frame` unless the client is behind.
-
-        Args:
-            frame: The complete frame, shared by every recipient.
-            droppable: The message may be skipped for a slow client (ticker batches).
-            drop_above: Buffered bytes beyond which a droppable message is skipped.
-            cut_above: Buffered bytes beyond which the connection is aborted (any message);
-                the client reconnects and is hydrated with the latest snapshots.
-        """
-        if not self._direct_ready():
-            return DirectWrite.QUEUE
-        eio = self._eio_socket
-        buffered = self._transport.get_write_buffer_size()
-        if droppable and buffered > drop_above:
-            return DirectWrite.DROPPED
-        if buffered > cut_above:
-            LOG.info("slow client cut off", extra={"sid": eio.sid, "buffered_bytes": buffered})
-            self._transport.abort()
-            return DirectWrite.CUT_OFF
+    def write_frame(self, frame: bytes) -> None:
+        """Write a complete frame built by :func:`text_frame` (the caller checked :meth:`ready`)."""
         self._transport.write(frame)
-        return DirectWrite.WRITTEN
+
+    def abort(self) -> None:
+        """Drop the connection at once; the client reconnects and is hydrated from the cache."""
+        eio = self._eio_socket
+        LOG.info(
+            "slow client cut off",
+            extra={"sid": getattr(eio, "sid", None), "buffered_bytes": self.buffered_bytes()},
+        )
+        self._transport.abort()
