@@ -13,7 +13,8 @@ import pytest
 
 from flux.registry.core.errors import RegistryError
 from flux.registry.core.records import LogRecord, decode_record, encode_record
-from flux.registry.core.service import LATEST, RegistryService, SchemaRequest, parse_version
+from flux.registry.core.requests import LATEST, SchemaRequest, parse_version
+from flux.registry.core.service import RegistryService
 from flux.registry.core.state import RegistryState
 from flux.schemas.types import SchemaType
 
@@ -53,28 +54,28 @@ def service() -> RegistryService:
 
 
 async def test_ids_shared_across_subjects_and_versions_counted(service: RegistryService) -> None:
-    assert await service.register("a", avro("A", "x")) == {"id": 1}
-    assert await service.register("b", avro("A", "x")) == {"id": 1}
-    assert await service.register("a", avro("A", "x")) == {"id": 1}
-    await service.set_compatibility("a", "NONE")
-    assert await service.register("a", avro("A", "y")) == {"id": 2}
-    assert service.versions("a", deleted=False) == [1, 2]
-    assert service.get_version("a", LATEST, deleted=False).schema_id == 2
+    assert await service.registration.register("a", avro("A", "x")) == {"id": 1}
+    assert await service.registration.register("b", avro("A", "x")) == {"id": 1}
+    assert await service.registration.register("a", avro("A", "x")) == {"id": 1}
+    await service.config.set_config("a", {"compatibility": "NONE"})
+    assert await service.registration.register("a", avro("A", "y")) == {"id": 2}
+    assert service.reads.versions("a", deleted=False) == [1, 2]
+    assert service.reads.get_version("a", LATEST, deleted=False).schema_id == 2
 
 
 async def test_incompatible_is_409_with_details(service: RegistryService) -> None:
-    await service.register("a", avro("A", "x"))
+    await service.registration.register("a", avro("A", "x"))
     with pytest.raises(RegistryError) as raised:
-        await service.register("a", avro("A", "x", "y"))
+        await service.registration.register("a", avro("A", "x", "y"))
     assert raised.value.http_status == 409
     assert "READER_FIELD_MISSING_DEFAULT_VALUE" in raised.value.message
 
 
 async def test_hard_delete_keeps_ids_unique_across_replay(service: RegistryService) -> None:
-    await service.register("a", avro("A", "x"))
-    await service.register("z", avro("Z", "x"))
-    await service.delete_subject("z", permanent=False)
-    await service.delete_subject("z", permanent=True)
+    await service.registration.register("a", avro("A", "x"))
+    await service.registration.register("z", avro("Z", "x"))
+    await service.deletes.delete_subject("z", permanent=False)
+    await service.deletes.delete_subject("z", permanent=True)
     assert service.state.max_id == 2
     log = service.log
     assert isinstance(log, MemoryLog)
@@ -87,20 +88,20 @@ async def test_hard_delete_keeps_ids_unique_across_replay(service: RegistryServi
     replayed = log.replay()
     assert replayed.max_id == 2
     fresh = RegistryService(replayed, MemoryLog(replayed))
-    assert await fresh.register("n", avro("N", "x")) == {"id": 3}
+    assert await fresh.registration.register("n", avro("N", "x")) == {"id": 3}
 
 
 async def test_replay_rebuilds_the_same_state(service: RegistryService) -> None:
-    await service.set_compatibility(None, "FULL")
-    await service.register("a", avro("A", "x"))
-    await service.set_mode("m", "READONLY", force=False)
-    await service.delete_version("a", 1, permanent=False)
+    await service.config.set_config(None, {"compatibility": "FULL"})
+    await service.registration.register("a", avro("A", "x"))
+    await service.config.set_mode("m", "READONLY", force=False)
+    await service.deletes.delete_version("a", 1, permanent=False)
     log = service.log
     assert isinstance(log, MemoryLog)
     replayed = RegistryService(log.replay(), log)
-    assert replayed.global_compatibility() == "FULL"
-    assert replayed.subject_mode("m", default_to_global=False) == "READONLY"
-    assert replayed.versions("a", deleted=True) == [1]
+    assert replayed.config.global_compatibility() == "FULL"
+    assert replayed.config.subject_mode("m", default_to_global=False) == "READONLY"
+    assert replayed.reads.versions("a", deleted=True) == [1]
     assert replayed.state.subjects["a"][1].deleted is True
 
 

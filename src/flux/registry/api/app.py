@@ -168,9 +168,9 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
         return json_response(body, status=200 if log.ready else 503)
 
     async def prometheus(request: web.Request) -> web.Response:
-        state = service.state
-        metrics.schemas.set(len(state.schemas))
-        metrics.subjects.set(len(state.subject_names()))
+        schemas, subjects = service.reads.counts()
+        metrics.schemas.set(schemas)
+        metrics.subjects.set(subjects)
         metrics.lag.set(log.lag)
         metrics.ready.set(1 if log.ready else 0)
         if log.replay_seconds is not None:

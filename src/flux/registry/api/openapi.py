@@ -5,13 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from .openapi_schemas import component_schemas, ref
+
 __all__ = ["openapi_document"]
 
 _JSON = "application/vnd.schemaregistry.v1+json"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _param(name: str, where: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
@@ -39,14 +37,14 @@ def _op(
         "200": {"description": "OK", **({"content": {_JSON: {"schema": ok}}} if ok is not None else {})}
     }
     for status in errors:
-        responses[str(status)] = {"description": "Error", "content": {_JSON: {"schema": _ref("Error")}}}
+        responses[str(status)] = {"description": "Error", "content": {_JSON: {"schema": ref("Error")}}}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if params:
         operation["parameters"] = params
     if body:
         operation["requestBody"] = {
             "required": True,
-            "content": {_JSON: {"schema": _ref(body)}, "application/json": {"schema": _ref(body)}},
+            "content": {_JSON: {"schema": ref(body)}, "application/json": {"schema": ref(body)}},
         }
     return operation
 
@@ -58,7 +56,7 @@ def _array(items: dict[str, Any]) -> dict[str, Any]:
 @cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document (built once)."""
-    version_obj = _ref("SubjectVersion")
+    version_obj = ref("SubjectVersion")
     compat = {
         "type": "object",
         "properties": {"is_compatible": {"type": "boolean"}, "messages": _array({"type": "string"})},
@@ -84,7 +82,7 @@ def openapi_document() -> dict[str, Any]:
         "/schemas/ids/{id}": {
             "get": _op(
                 "Schema by global id",
-                _ref("Schema"),
+                ref("Schema"),
                 params=[
                     SCHEMA_ID,
                     _param("subject", "query", {"type": "string"}),
@@ -106,7 +104,7 @@ def openapi_document() -> dict[str, Any]:
         "/schemas/ids/{id}/versions": {
             "get": _op(
                 "Subject versions using an id",
-                _array(_ref("SubjectVersionRef")),
+                _array(ref("SubjectVersionRef")),
                 params=[SCHEMA_ID, _bool("deleted")],
                 errors=(404,),
             )
@@ -136,6 +134,20 @@ def openapi_document() -> dict[str, Any]:
                 params=[SUBJECT, _bool("permanent")],
                 errors=(404, 422),
             ),
+        },
+        "/subjects/{subject}/metadata": {
+            "get": _op(
+                "The latest version whose metadata has these properties",
+                version_obj,
+                params=[
+                    SUBJECT,
+                    _param("key", "query", _array({"type": "string"})),
+                    _param("value", "query", _array({"type": "string"})),
+                    _bool("deleted"),
+                    _param("format", "query", {"type": "string"}),
+                ],
+                errors=(404,),
+            )
         },
         "/subjects/{subject}/versions": {
             "get": _op(
@@ -183,48 +195,48 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/config": {
-            "get": _op("Global compatibility", _ref("ConfigResponse")),
+            "get": _op("Global config", ref("ConfigResponse")),
             "put": _op(
-                "Set global compatibility", _ref("ConfigUpdate"), body="ConfigUpdate", errors=(400, 422)
+                "Set global compatibility", ref("ConfigUpdate"), body="ConfigUpdate", errors=(400, 422)
             ),
-            "delete": _op("Reset global compatibility", _ref("ConfigResponse")),
+            "delete": _op("Reset global compatibility", ref("ConfigResponse")),
         },
         "/config/{subject}": {
             "get": _op(
                 "Subject compatibility",
-                _ref("ConfigResponse"),
+                ref("ConfigResponse"),
                 params=[SUBJECT, _bool("defaultToGlobal")],
                 errors=(404,),
             ),
             "put": _op(
                 "Set subject compatibility",
-                _ref("ConfigUpdate"),
+                ref("ConfigUpdate"),
                 params=[SUBJECT],
                 body="ConfigUpdate",
                 errors=(400, 422),
             ),
             "delete": _op(
-                "Remove subject compatibility", _ref("ConfigResponse"), params=[SUBJECT], errors=(404,)
+                "Remove subject compatibility", ref("ConfigResponse"), params=[SUBJECT], errors=(404,)
             ),
         },
         "/mode": {
-            "get": _op("Global mode", _ref("Mode")),
+            "get": _op("Global mode", ref("Mode")),
             "put": _op(
-                "Set global mode", _ref("Mode"), params=[_bool("force")], body="Mode", errors=(400, 422)
+                "Set global mode", ref("Mode"), params=[_bool("force")], body="Mode", errors=(400, 422)
             ),
         },
         "/mode/{subject}": {
             "get": _op(
-                "Subject mode", _ref("Mode"), params=[SUBJECT, _bool("defaultToGlobal")], errors=(404,)
+                "Subject mode", ref("Mode"), params=[SUBJECT, _bool("defaultToGlobal")], errors=(404,)
             ),
             "put": _op(
                 "Set subject mode",
-                _ref("Mode"),
+                ref("Mode"),
                 params=[SUBJECT, _bool("force")],
                 body="Mode",
                 errors=(400, 422),
             ),
-            "delete": _op("Remove subject mode", _ref("Mode"), params=[SUBJECT], errors=(404,)),
+            "delete": _op("Remove subject mode", ref("Mode"), params=[SUBJECT], errors=(404,)),
         },
         "/compatibility/subjects/{subject}/versions": {
             "post": _op(
@@ -246,84 +258,6 @@ def openapi_document() -> dict[str, Any]:
         },
         "/health": {"get": _op("Ready when the log is replayed", {"type": "object"})},
     }
-    reference = {
-        "type": "object",
-        "required": ["name", "subject", "version"],
-        "properties": {
-            "name": {"type": "string"},
-            "subject": {"type": "string"},
-            "version": {"type": "integer"},
-        },
-    }
-    schemas = {
-        "Error": {
-            "type": "object",
-            "required": ["error_code", "message"],
-            "properties": {"error_code": {"type": "integer"}, "message": {"type": "string"}},
-        },
-        "Reference": reference,
-        "Schema": {
-            "type": "object",
-            "required": ["schema"],
-            "properties": {
-                "schema": {"type": "string"},
-                "schemaType": {"type": "string"},
-                "references": _array(_ref("Reference")),
-            },
-        },
-        "SubjectVersion": {
-            "type": "object",
-            "properties": {
-                "subject": {"type": "string"},
-                "version": {"type": "integer"},
-                "id": {"type": "integer"},
-                "schema": {"type": "string"},
-                "schemaType": {"type": "string"},
-                "references": _array(_ref("Reference")),
-            },
-        },
-        "SubjectVersionRef": {
-            "type": "object",
-            "properties": {"subject": {"type": "string"}, "version": {"type": "integer"}},
-        },
-        "RegisterRequest": {
-            "type": "object",
-            "required": ["schema"],
-            "properties": {
-                "schema": {"type": "string"},
-                "schemaType": {"type": "string", "enum": ["AVRO", "PROTOBUF", "JSON"]},
-                "references": _array(_ref("Reference")),
-                "id": {"type": "integer"},
-                "version": {"type": "integer"},
-            },
-        },
-        "ConfigUpdate": {
-            "type": "object",
-            "required": ["compatibility"],
-            "properties": {
-                "compatibility": {
-                    "type": "string",
-                    "enum": [
-                        "BACKWARD",
-                        "BACKWARD_TRANSITIVE",
-                        "FORWARD",
-                        "FORWARD_TRANSITIVE",
-                        "FULL",
-                        "FULL_TRANSITIVE",
-                        "NONE",
-                    ],
-                }
-            },
-        },
-        "ConfigResponse": {"type": "object", "properties": {"compatibilityLevel": {"type": "string"}}},
-        "Mode": {
-            "type": "object",
-            "required": ["mode"],
-            "properties": {
-                "mode": {"type": "string", "enum": ["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"]}
-            },
-        },
-    }
     return {
         "openapi": "3.0.3",
         "info": {
@@ -332,5 +266,5 @@ def openapi_document() -> dict[str, Any]:
             "description": "Confluent Schema Registry v1 REST API, served by Flux.",
         },
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": component_schemas()},
     }

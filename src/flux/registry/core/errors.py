@@ -26,6 +26,8 @@ class ErrorCode:
     INVALID_MODE: Final = 42204
     OPERATION_NOT_PERMITTED: Final = 42205
     REFERENCE_EXISTS: Final = 42206
+    SCHEMA_TOO_LARGE: Final = 42209
+    INVALID_RULESET: Final = 42210
     STORE_ERROR: Final = 50001
     OPERATION_TIMEOUT: Final = 50002
     FORWARDING_ERROR: Final = 50003
@@ -73,6 +75,14 @@ class RegistryError(Exception):
     @classmethod
     def not_permitted(cls, detail: str) -> RegistryError:
         return cls(422, ErrorCode.OPERATION_NOT_PERMITTED, detail)
+
+    @classmethod
+    def invalid_rule_set(cls, detail: str) -> RegistryError:
+        return cls(422, ErrorCode.INVALID_RULESET, detail)
+
+    @classmethod
+    def too_large(cls, detail: str) -> RegistryError:
+        return cls(422, ErrorCode.SCHEMA_TOO_LARGE, detail)
 
     @classmethod
     def bad_request(cls, detail: str) -> RegistryError:

@@ -3,8 +3,12 @@
 Keys are compact JSON with a fixed attribute order (compaction compares key bytes):
 
 * ``{"keytype":"SCHEMA","subject":S,"version":V,"magic":1}`` → ``{"subject","version","id","schema",
-  "schemaType"?,"references"?,"deleted"}``; a tombstone (null value) is a permanent delete.
-* ``{"keytype":"CONFIG","subject":S|null,"magic":0}`` → ``{"compatibilityLevel": L}`` (null: removed).
+  "schemaType"?,"references"?,"metadata"?,"ruleSet"?,"deleted"}``; a tombstone (null value) is a
+  permanent delete. Records written before data contracts (no ``metadata``/``ruleSet``) replay as
+  schemas without them.
+* ``{"keytype":"CONFIG","subject":S|null,"magic":0}`` → Confluent's config value:
+  ``{"alias"?,"normalize"?,"validateFields"?,"compatibilityLevel"?,"compatibilityGroup"?,
+  "defaultMetadata"?,"overrideMetadata"?,"defaultRuleSet"?,"overrideRuleSet"?}`` (null: removed).
 * ``{"keytype":"MODE","subject":S|null,"magic":0}`` → ``{"mode": M}`` (null: removed).
 * ``{"keytype":"DELETE_SUBJECT","subject":S,"magic":0}`` → ``{"subject","version"}`` (read only, for
   topics written by Confluent's server: soft-deletes versions up to ``version``).
@@ -19,7 +23,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
+from flux.registry.core.metadata import Metadata
 from flux.registry.core.model import Reference, StoredSchema
+from flux.registry.core.rules import RuleSet
+from flux.registry.core.subject_config import SubjectConfig
 from flux.schemas.types import SchemaType
 
 __all__ = [
@@ -48,8 +55,10 @@ class SchemaRecord:
 
 @dataclass(frozen=True, slots=True)
 class ConfigRecord:
+    """A subject's (``subject`` None: the global) configuration; ``config`` None removes it."""
+
     subject: str | None
-    compatibility: str | None
+    config: SubjectConfig | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +102,14 @@ def encode_record(record: LogRecord) -> tuple[bytes, bytes | None]:
             value["schemaType"] = str(record.schema.schema_type)
         if record.schema.references:
             value["references"] = [r.to_json() for r in record.schema.references]
+        if record.schema.metadata is not None:
+            value["metadata"] = record.schema.metadata.to_json()
+        if record.schema.rule_set is not None:
+            value["ruleSet"] = record.schema.rule_set.to_json()
         return key, _dump(value)
     if isinstance(record, ConfigRecord):
         key = _dump({"keytype": "CONFIG", "subject": record.subject, "magic": 0})
-        if record.compatibility is None:
-            return key, None
-        return key, _dump({"compatibilityLevel": record.compatibility})
+        return key, None if record.config is None else _dump(record.config.to_json())
     if isinstance(record, ModeRecord):
         key = _dump({"keytype": "MODE", "subject": record.subject, "magic": 0})
         return key, None if record.mode is None else _dump({"mode": record.mode})
@@ -113,6 +124,18 @@ def _references(raw: Any) -> tuple[Reference, ...]:
     if not raw:
         return ()
     return tuple(Reference(str(r["name"]), str(r["subject"]), int(r["version"])) for r in raw)
+
+
+def _schema(v: dict[str, Any]) -> StoredSchema:
+    metadata, rule_set = v.get("metadata"), v.get("ruleSet")
+    return StoredSchema(
+        schema_id=int(v["id"]),
+        schema_type=SchemaType(v.get("schemaType") or "AVRO"),
+        text=str(v["schema"]),
+        references=_references(v.get("references")),
+        metadata=None if metadata is None else Metadata.from_json(metadata),
+        rule_set=None if rule_set is None else RuleSet.from_json(rule_set),
+    )
 
 
 def decode_record(key: bytes | None, value: bytes | None) -> LogRecord | None:
@@ -136,16 +159,9 @@ def decode_record(key: bytes | None, value: bytes | None) -> LogRecord | None:
             subject, version = str(k["subject"]), int(k["version"])
             if v is None:
                 return SchemaRecord(subject, version, None)
-            schema = StoredSchema(
-                schema_id=int(v["id"]),
-                schema_type=SchemaType(v.get("schemaType") or "AVRO"),
-                text=str(v["schema"]),
-                references=_references(v.get("references")),
-            )
-            return SchemaRecord(subject, version, schema, deleted=bool(v.get("deleted", False)))
+            return SchemaRecord(subject, version, _schema(v), deleted=bool(v.get("deleted", False)))
         if keytype == "CONFIG":
-            level = None if v is None else v.get("compatibilityLevel")
-            return ConfigRecord(k.get("subject"), None if level is None else str(level))
+            return ConfigRecord(k.get("subject"), None if v is None else SubjectConfig.from_json(v))
         if keytype == "MODE":
             mode = None if v is None else v.get("mode")
             return ModeRecord(k.get("subject"), None if mode is None else str(mode))
@@ -155,6 +171,6 @@ def decode_record(key: bytes | None, value: bytes | None) -> LogRecord | None:
             return DeleteSubjectRecord(str(v["subject"]), int(v["version"]))
         if keytype == "ID_HIGH_WATER":
             return None if v is None else HighWaterRecord(int(v["id"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"malformed {keytype} record: {exc}") from None
     return None

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from flux.registry.core.metadata import Metadata
 from flux.registry.core.model import Reference, StoredSchema, SubjectVersion
 from flux.registry.core.records import (
     ConfigRecord,
@@ -19,6 +20,8 @@ from flux.registry.core.records import (
     ModeRecord,
     SchemaRecord,
 )
+from flux.registry.core.rules import RuleSet
+from flux.registry.core.subject_config import SubjectConfig
 from flux.schemas.compatibility import ParsedSchema, parse_schema
 from flux.schemas.types import SchemaType
 
@@ -26,8 +29,9 @@ __all__ = ["RegistryState", "SchemaKey"]
 
 LOG = logging.getLogger(__name__)
 
-# (type, identity or text, references): two schemas with equal keys share one global id.
-SchemaKey = tuple[SchemaType, str, tuple[Reference, ...]]
+# (type, identity or text, references, metadata, rule set): two schemas with equal keys share one
+# global id (as in Confluent, the same text with other metadata or rules gets another id).
+SchemaKey = tuple[SchemaType, str, tuple[Reference, ...], Metadata | None, RuleSet | None]
 
 
 @dataclass
@@ -36,7 +40,7 @@ class RegistryState:
 
     schemas: dict[int, StoredSchema] = field(default_factory=dict)
     subjects: dict[str, dict[int, SubjectVersion]] = field(default_factory=dict)
-    configs: dict[str | None, str] = field(default_factory=dict)
+    configs: dict[str | None, SubjectConfig] = field(default_factory=dict)
     modes: dict[str | None, str] = field(default_factory=dict)
     max_id: int = 0
     _users: dict[int, set[tuple[str, int]]] = field(default_factory=dict)
@@ -52,10 +56,10 @@ class RegistryState:
         if isinstance(record, SchemaRecord):
             self._apply_schema(record)
         elif isinstance(record, ConfigRecord):
-            if record.compatibility is None:
+            if record.config is None:
                 self.configs.pop(record.subject, None)
             else:
-                self.configs[record.subject] = record.compatibility
+                self.configs[record.subject] = record.config
         elif isinstance(record, ModeRecord):
             if record.mode is None:
                 self.modes.pop(record.subject, None)
@@ -109,7 +113,7 @@ class RegistryState:
     # ------------------------------------------------------------------ identity
     @staticmethod
     def _text_key(schema: StoredSchema) -> SchemaKey:
-        return (schema.schema_type, schema.text, schema.references)
+        return (schema.schema_type, schema.text, schema.references, schema.metadata, schema.rule_set)
 
     def resolve_references(self, references: tuple[Reference, ...]) -> dict[str, str]:
         """Texts of every schema ``references`` point to, transitively, by reference name.
@@ -155,7 +159,7 @@ class RegistryState:
             except (ValueError, LookupError) as exc:
                 LOG.warning("stored schema does not parse", extra={"schema_id": schema_id, "error": str(exc)})
                 return None
-            key = (schema.schema_type, identity, schema.references)
+            key = (schema.schema_type, identity, schema.references, schema.metadata, schema.rule_set)
             self._identity_of[schema_id] = key
         return key
 
@@ -177,17 +181,17 @@ class RegistryState:
                 index[key] = schema_id  # the oldest id wins when imports made duplicates
         return bool(self._unindexed)
 
-    def find_schema_id(
-        self, schema_type: SchemaType, text: str, references: tuple[Reference, ...], identity: str
-    ) -> int | None:
-        """Global id of an existing schema equal to this one (same text, or same identity), if any."""
-        exact = self._by_text.get((schema_type, text, references))
+    def find_schema_id(self, candidate: StoredSchema, identity: str) -> int | None:
+        """Global id of an existing schema equal to ``candidate`` (same text, or same identity, and
+        the same references, metadata and rule set), if any; ``candidate.schema_id`` is ignored."""
+        exact = self._by_text.get(self._text_key(candidate))
         if exact is not None:
             return exact
         while self.index_pending(1_000):
             pass
         assert self._by_identity is not None
-        return self._by_identity.get((schema_type, identity, references))
+        c = candidate
+        return self._by_identity.get((c.schema_type, identity, c.references, c.metadata, c.rule_set))
 
     def identity_of(self, schema_id: int) -> str | None:
         key = self._identity_key(schema_id)

@@ -1,0 +1,37 @@
+"""Confluent v1 REST routes, one module per Confluent resource: schemas, subjects (with their
+versions), config and mode, compatibility."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import web
+
+from flux.registry.core.service import RegistryService
+
+from .compatibility import CompatibilityRoutes
+from .config import ConfigRoutes
+from .schemas import SchemaRoutes
+from .subjects import SubjectRoutes
+
+__all__ = ["READ_ONLY_POSTS", "RegistryRoutes"]
+
+# POST routes that only read (lookups and compatibility checks): allowed to read-only users and
+# answered locally by followers.
+READ_ONLY_POSTS: Final = ("/subjects/{subject}", "/compatibility/")
+
+
+class RegistryRoutes:
+    """Every route of the v1 API; :meth:`add_to` wires them into an application."""
+
+    def __init__(self, service: RegistryService) -> None:
+        self._parts = (
+            SchemaRoutes(service),
+            SubjectRoutes(service),
+            ConfigRoutes(service),
+            CompatibilityRoutes(service),
+        )
+
+    def add_to(self, app: web.Application) -> None:
+        for part in self._parts:
+            part.add_to(app.router)

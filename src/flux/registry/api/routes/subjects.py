@@ -1,0 +1,106 @@
+"""``/subjects``: subjects, lookups, registration, versions, deletes and ``/metadata``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from flux.registry.core.requests import parse_version, schema_request
+from flux.registry.core.service import RegistryService
+
+from ..http import CONTENT_TYPE, json_response, query_bool, query_pairs, read_json_object
+
+__all__ = ["SubjectRoutes"]
+
+
+class SubjectRoutes:
+    """Handlers of Confluent's subjects and subject-versions resources."""
+
+    def __init__(self, service: RegistryService) -> None:
+        self._reads = service.reads
+        self._registration = service.registration
+        self._deletes = service.deletes
+
+    def add_to(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/subjects", self.list_subjects)
+        router.add_post("/subjects/{subject}", self.lookup)
+        router.add_delete("/subjects/{subject}", self.delete_subject)
+        router.add_get("/subjects/{subject}/metadata", self.latest_with_metadata)
+        router.add_get("/subjects/{subject}/versions", self.list_versions)
+        router.add_post("/subjects/{subject}/versions", self.register)
+        router.add_get("/subjects/{subject}/versions/{version}", self.get_version)
+        router.add_delete("/subjects/{subject}/versions/{version}", self.delete_version)
+        router.add_get("/subjects/{subject}/versions/{version}/schema", self.raw_version)
+        router.add_get("/subjects/{subject}/versions/{version}/referencedby", self.referenced_by)
+
+    async def list_subjects(self, request: web.Request) -> web.Response:
+        names = self._reads.subjects(
+            prefix=request.query.get("subjectPrefix", ""),
+            deleted=query_bool(request, "deleted"),
+            deleted_only=query_bool(request, "deletedOnly"),
+        )
+        return json_response(names)
+
+    async def lookup(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        found = self._reads.lookup(
+            request.match_info["subject"], schema_request(body), deleted=query_bool(request, "deleted")
+        )
+        return json_response(found)
+
+    async def register(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        result = await self._registration.register(
+            request.match_info["subject"], schema_request(body, register=True)
+        )
+        return json_response(result)
+
+    async def latest_with_metadata(self, request: web.Request) -> web.Response:
+        entry = self._reads.latest_with_metadata(
+            request.match_info["subject"],
+            query_pairs(request, "key", "value"),
+            deleted=query_bool(request, "deleted"),
+        )
+        return json_response(
+            self._reads.version_json(entry, serialized=request.query.get("format") == "serialized")
+        )
+
+    async def list_versions(self, request: web.Request) -> web.Response:
+        versions = self._reads.versions(
+            request.match_info["subject"],
+            deleted=query_bool(request, "deleted"),
+            deleted_only=query_bool(request, "deletedOnly"),
+        )
+        return json_response(versions)
+
+    async def get_version(self, request: web.Request) -> web.Response:
+        version = parse_version(request.match_info["version"])
+        entry = self._reads.get_version(
+            request.match_info["subject"], version, deleted=query_bool(request, "deleted")
+        )
+        return json_response(
+            self._reads.version_json(entry, serialized=request.query.get("format") == "serialized")
+        )
+
+    async def raw_version(self, request: web.Request) -> web.Response:
+        version = parse_version(request.match_info["version"])
+        entry = self._reads.get_version(
+            request.match_info["subject"], version, deleted=query_bool(request, "deleted")
+        )
+        return web.Response(text=self._reads.stored(entry).text, content_type=CONTENT_TYPE)
+
+    async def referenced_by(self, request: web.Request) -> web.Response:
+        version = parse_version(request.match_info["version"])
+        return json_response(self._reads.referenced_by(request.match_info["subject"], version))
+
+    async def delete_subject(self, request: web.Request) -> web.Response:
+        deleted = await self._deletes.delete_subject(
+            request.match_info["subject"], permanent=query_bool(request, "permanent")
+        )
+        return json_response(deleted)
+
+    async def delete_version(self, request: web.Request) -> web.Response:
+        version = parse_version(request.match_info["version"])
+        deleted = await self._deletes.delete_version(
+            request.match_info["subject"], version, permanent=query_bool(request, "permanent")
+        )
+        return json_response(deleted)
