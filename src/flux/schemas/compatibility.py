@@ -14,8 +14,8 @@ Example:
 API:
     ``CompatibilityLevel`` (StrEnum): BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
         FULL, FULL_TRANSITIVE, NONE.
-    ``SchemaType`` (StrEnum): AVRO, PROTOBUF, JSON (JSON Schema is not supported yet: parsing
-        it raises ``InvalidSchemaError``).
+    ``SchemaType`` (StrEnum): AVRO, PROTOBUF, JSON (JSON Schema, drafts 04 to 2020-12; Confluent's
+        rules from ``flux.schemas.json_schema``).
     ``check_compatibility(schema_type, new_schema_text, previous_schema_texts_oldest_first, level,
         references=None) -> list[str]``: empty list when compatible, otherwise one readable
         message per problem naming the rule (e.g. ``READER_FIELD_MISSING_DEFAULT_VALUE``,
@@ -54,6 +54,7 @@ from flux.schemas.types import CompatibilityLevel, SchemaType
 
 if TYPE_CHECKING:  # each format's module (and its library: avro, protobuf) loads when first used
     from flux.schemas.avro_schema import ParsedAvro
+    from flux.schemas.json_schema import ParsedJsonSchema
     from flux.schemas.protobuf_schema import ParsedProtobuf
 
 __all__ = [
@@ -86,7 +87,7 @@ class ParsedSchema:
     text: str
     identity: str
     canonical: str
-    parsed: ParsedAvro | ParsedProtobuf
+    parsed: ParsedAvro | ParsedProtobuf | ParsedJsonSchema
 
 
 def parse_schema(
@@ -115,7 +116,10 @@ def parse_schema(
 
         proto_schema = parse_protobuf(text, references)
         return ParsedSchema(kind, text, proto_schema.normalized, proto_schema.normalized, proto_schema)
-    raise InvalidSchemaError("JSON Schema is not supported by the Flux registry yet")
+    from flux.schemas.json_schema import parse_json_schema  # noqa: PLC0415
+
+    json_schema = parse_json_schema(text, references)
+    return ParsedSchema(kind, text, json_schema.identity, json_schema.canonical, json_schema)
 
 
 def _reader_writer_messages(reader: ParsedSchema, writer: ParsedSchema, direction: str) -> list[str]:
@@ -132,6 +136,15 @@ def _reader_writer_messages(reader: ParsedSchema, writer: ParsedSchema, directio
         assert isinstance(reader.parsed, ParsedProtobuf)
         assert isinstance(writer.parsed, ParsedProtobuf)
         return protobuf_compatibility_messages(reader.parsed, writer.parsed, direction=direction)
+    if reader.schema_type is SchemaType.JSON and writer.schema_type is SchemaType.JSON:
+        from flux.schemas.json_schema import (  # noqa: PLC0415
+            ParsedJsonSchema,
+            json_schema_compatibility_messages,
+        )
+
+        assert isinstance(reader.parsed, ParsedJsonSchema)
+        assert isinstance(writer.parsed, ParsedJsonSchema)
+        return json_schema_compatibility_messages(reader.parsed, writer.parsed, direction=direction)
     return [f"SCHEMA_TYPE_CHANGED: schema type changed from {writer.schema_type} to {reader.schema_type}"]
 
 
