@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bff_event_path import event_path_report  # beside this script (on sys.path when it runs)
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
@@ -794,6 +795,10 @@ def main() -> int:
         help="also measure the peer: the same BFF with python-socketio's own fan-out (FLUX_BFF_FANOUT=library)",
     )
     args = parser.parse_args()
+    print(
+        "BFF event path, per event from Kafka bytes to the client dict (typed: the path before 2026-12-02):"
+    )
+    print("\n".join(event_path_report()))
     print(f"bench-bff: {args.clients} clients, {args.rate:g} Hz ticker batches, {args.duration:g}s window")
     print(f"  machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     peer = None

@@ -1,4 +1,9 @@
-"""Generated contract instances → :class:`~flux.bff.snapshot.Snapshot` (the Kafka side's thin adapter).
+"""Decoded events → :class:`~flux.bff.snapshot.Snapshot` (the Kafka side's thin adapter).
+
+The event path reshapes data once: an Avro event arrives as fastavro's datum
+(``AsyncSerde.decode_datum``: a dict in the event's schema, no class instance
+built and taken apart again) and becomes the client-facing dict here; the
+Protobuf ticker arrives as its message.
 
 Clients get camelCase JSON: datetimes as ISO-8601 UTC strings, money and
 prices as decimal strings (no precision lost), UUIDs as strings. Event
@@ -97,26 +102,34 @@ def _ticker(batch: TickerBatch) -> Snapshot:
     )
 
 
-def to_snapshot(event: Any) -> Snapshot:
-    """Turn one decoded event (a generated contract instance) into a ``Snapshot``.
+def to_snapshot(contract: type, decoded: Any) -> Snapshot:
+    """Turn one decoded event of ``contract`` into a ``Snapshot``.
+
+    Args:
+        contract: The topic's event class (``flux.contracts.contract_for(topic)``).
+        decoded: Its datum (a mapping, for Avro events) or its message (the ticker).
 
     Raises:
-        UnsupportedEvent: ``event`` is not one of the event contracts the BFF relays.
+        UnsupportedEvent: ``contract`` is not an event the BFF relays, or ``decoded`` is not its shape.
     """
-    if isinstance(event, TickerBatch):
-        return _ticker(event)
-    stream = _STREAMS.get(type(event))
+    if contract is TickerBatch:
+        if not isinstance(decoded, TickerBatch):
+            raise UnsupportedEvent(f"expected a TickerBatch message, got {type(decoded).__name__}")
+        return _ticker(decoded)
+    stream = _STREAMS.get(contract)
     if stream is None:
-        raise UnsupportedEvent(f"{type(event).__name__} is not an event the BFF relays")
-    datum = {k: v for k, v in event.to_dict().items() if k not in _ENVELOPE}
+        raise UnsupportedEvent(f"{contract.__name__} is not an event the BFF relays")
+    if not isinstance(decoded, Mapping):
+        raise UnsupportedEvent(f"expected the datum of {contract.__name__}, got {type(decoded).__name__}")
+    datum = {k: v for k, v in decoded.items() if k not in _ENVELOPE}
     key = GLOBAL_KEY
-    if isinstance(event, WeatherUpdated):
-        key = event.city_key
+    if contract is WeatherUpdated:
+        key = str(decoded["city_key"])
         datum["observation"] = datum.pop("data")
     return Snapshot(
         stream=stream,
         key=key,
-        snapshot_id=event.snapshot_hash,
-        produced_at_ms=_epoch_ms(event.produced_at),
+        snapshot_id=str(decoded["snapshot_hash"]),
+        produced_at_ms=_epoch_ms(decoded["produced_at"]),
         data=jsonable(datum),
     )

@@ -32,6 +32,7 @@ from flux.bff.metrics import BffMetrics
 from flux.bff.snapshot import Publish, Snapshot
 from flux.bff.topic_serde import RegistryTopicSerde, TopicSerde
 from flux.catalogue import TopicSpec, load_catalogue
+from flux.contracts import contract_for
 from flux.kafka.config import consumer_config, producer_config
 from flux.kafka.consumer import AsyncConsumer
 from flux.kafka.dead_letter import DeadLetterPublisher
@@ -191,7 +192,7 @@ class KafkaEventSource:
                 )
                 await asyncio.sleep(delay)
         try:
-            return to_snapshot(decoded)
+            return to_snapshot(contract_for(msg.topic()), decoded)
         except Exception as exc:  # pure code on a decoded record: retrying cannot help
             if not isinstance(exc, UnsupportedEvent):
                 LOG.exception("converting an event failed", extra={"topic": msg.topic()})

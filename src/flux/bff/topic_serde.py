@@ -22,7 +22,8 @@ class TopicSerde(Protocol):
     """Decodes event values and encodes command values, by topic."""
 
     async def decode(self, topic: str, value: bytes) -> Any:
-        """Return the generated contract instance carried by ``value`` (raise on bad input)."""
+        """Return the event carried by ``value``: its datum (Avro) or message (Protobuf); raise on bad
+        input (see :meth:`flux.serde.AsyncSerde.decode_datum`)."""
         ...
 
     async def encode(self, topic: str, obj: Any) -> bytes:
@@ -41,7 +42,7 @@ class RegistryTopicSerde:
         self._serde = AsyncSerde.from_settings(settings)
 
     async def decode(self, topic: str, value: bytes) -> Any:
-        return await self._serde.decode(contract_for(topic), value)
+        return await self._serde.decode_datum(contract_for(topic), value)
 
     async def encode(self, topic: str, obj: Any) -> bytes:
         del topic  # the contract instance knows its subject

@@ -13,10 +13,11 @@ Example:
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from confluent_kafka.schema_registry import AsyncSchemaRegistryClient, SchemaRegistryError
 
+from flux.serde.avro_codec import AvroCodec
 from flux.serde.errors import UnknownSchemaId
 from flux.serde.serde_core import SerdeCore, WireCodec
 from flux.settings import Settings
@@ -83,6 +84,22 @@ class AsyncSerde(SerdeCore):
         except UnknownSchemaId as exc:
             await self.learn_writer(codec, exc.schema_id)
         return cast("T", codec.decode(data))
+
+    async def decode_datum(self, contract: type, data: bytes) -> Any:
+        """Like :meth:`decode`, but an Avro record stays fastavro's datum (a dict in the class's
+        schema, logical types applied) instead of becoming a class instance; a Protobuf record is
+        its message. For consumers that only reshape the data (the BFF), this skips building and
+        taking apart an object per record.
+
+        Raises:
+            SerdeError: the record cannot be read as ``contract`` (dead-letter it).
+        """
+        codec = self._codecs.get(contract) or await self.codec(contract)
+        try:
+            return codec.decode_datum(data) if isinstance(codec, AvroCodec) else codec.decode(data)
+        except UnknownSchemaId as exc:
+            await self.learn_writer(codec, exc.schema_id)
+        return codec.decode_datum(data) if isinstance(codec, AvroCodec) else codec.decode(data)
 
     async def learn_writer(self, codec: WireCodec, schema_id: int) -> None:
         """Fetch writer schema ``schema_id`` from the registry and teach it to ``codec``."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from flux.bff.convert import UnsupportedEvent, to_snapshot
-from flux.bff.snapshot import Stream
+from flux.bff.snapshot import Snapshot, Stream
 from flux.contracts import (
     CoinMove,
     RefreshNews,
@@ -22,8 +23,19 @@ from flux.contracts import (
     WeatherStatus,
     WeatherUpdated,
 )
+from flux.serde import AvroCodec
 
 AT = datetime(2026, 11, 22, 3, 0, 0, 123000, tzinfo=UTC)
+
+
+def snapshot_of(event: Any) -> Snapshot:
+    """The BFF's event path: the event on the wire, read back as a datum, reshaped once."""
+    if isinstance(event, TickerBatch):
+        return to_snapshot(TickerBatch, event)
+    codec = AvroCodec(type(event), schema_id=1)
+    return to_snapshot(type(event), codec.decode_datum(codec.encode(event)))
+
+
 AT_MS = int(AT.timestamp() * 1000)
 
 
@@ -37,7 +49,7 @@ def test_weather_error_event() -> None:
         status=WeatherStatus.ERROR,
         error=WeatherError(code="city_not_found", message="no such city"),
     )
-    snap = to_snapshot(event)
+    snap = snapshot_of(event)
     assert (snap.stream, snap.key, snap.snapshot_id, snap.produced_at_ms) == (
         Stream.WEATHER,
         "atlantis",
@@ -70,7 +82,7 @@ def test_movers_and_stocks_use_camel_case_and_exact_decimals() -> None:
         ],
         losers=[],
     )
-    snap = to_snapshot(movers)
+    snap = snapshot_of(movers)
     assert snap.stream is Stream.MOVERS and snap.key == "global"
     assert snap.data["gainers"][0] == {
         "symbol": "SOL",
@@ -88,7 +100,7 @@ def test_movers_and_stocks_use_camel_case_and_exact_decimals() -> None:
         performers=[StockPerformance(symbol="GME", name="GameStop", price=Decimal("32.30"), change_pct=19.6)],
         as_of=AT,
     )
-    data = to_snapshot(stocks).data
+    data = snapshot_of(stocks).data
     assert data["asOf"] == "2026-11-22T03:00:00.123Z"
     assert data["performers"][0]["changePct"] == 19.6
 
@@ -100,7 +112,7 @@ def test_ticker_batch() -> None:
         source="crypto-service",
         ticks=[Tick(product_id="BTC-USD", price="65000.5", time_ms=AT_MS, trade_id=7)],
     )
-    snap = to_snapshot(batch)
+    snap = snapshot_of(batch)
     assert snap.stream is Stream.TICKER and snap.snapshot_id == f"42@{AT_MS}"
     assert snap.data["batchSequence"] == 42
     assert snap.data["ticks"][0]["productId"] == "BTC-USD" and snap.data["ticks"][0]["price"] == "65000.5"
@@ -108,4 +120,8 @@ def test_ticker_batch() -> None:
 
 def test_commands_are_not_relayed() -> None:
     with pytest.raises(UnsupportedEvent):
-        to_snapshot(RefreshNews(command_id=uuid.uuid4(), issued_at=AT))
+        to_snapshot(RefreshNews, RefreshNews(command_id=uuid.uuid4(), issued_at=AT).to_dict())
+    with pytest.raises(UnsupportedEvent):  # the right topic, the wrong shape
+        to_snapshot(TopMoversUpdated, ["not", "a", "datum"])
+    with pytest.raises(UnsupportedEvent):
+        to_snapshot(TickerBatch, {"ticks": []})
