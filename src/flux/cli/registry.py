@@ -1,7 +1,10 @@
-"""``flux registry serve``: the Flux Schema Registry (Confluent v1 API) stored in a Kafka topic.
+"""``flux registry``: serve the Flux Schema Registry, and look into any Confluent-compatible one.
 
-The dev stack starts it as ``python -m flux registry serve --host 127.0.0.1 --port N`` and polls
-``GET /health`` until it answers 200 (the log is replayed).
+- ``flux registry serve``: the Flux Schema Registry (Confluent v1 API) stored in a Kafka topic. The
+  dev stack starts it as ``python -m flux registry serve --host 127.0.0.1 --port N`` and polls
+  ``GET /health`` until it answers 200 (the log is replayed).
+- ``flux registry subjects|show|diff``: read the registry at ``FLUX_REGISTRY_URL``
+  (:mod:`flux.cli.registry_inspect`, imported only when one of them runs).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ USERS_ENV = "FLUX_REGISTRY_USERS"
 def register(subparsers: Any) -> None:
     """Add ``flux registry ...`` to the ``flux`` command."""
     settings = get_settings()
-    registry = subparsers.add_parser("registry", help="the Flux Schema Registry (Confluent-compatible)")
+    registry = subparsers.add_parser(
+        "registry", help="the schema registry: serve it, or list subjects, show and diff versions"
+    )
     commands = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
     serve = commands.add_parser("serve", help="replay the registry topic and serve the REST API")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -45,6 +50,46 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument("--max-body-bytes", type=int, default=4 * 1024 * 1024, help="request body limit")
     serve.set_defaults(func=_serve)
+
+    subjects = commands.add_parser("subjects", help="list the subjects of the registry at FLUX_REGISTRY_URL")
+    subjects.add_argument("--prefix", metavar="P", default=None, help="only subjects starting with P")
+    subjects.add_argument("--deleted", action="store_true", help="include soft-deleted subjects (marked)")
+    subjects.set_defaults(func=_inspect("run_subjects"))
+
+    show = commands.add_parser("show", help="one version of a subject: id, type, references, the schema")
+    show.add_argument("subject", metavar="SUBJECT", help="e.g. the <topic>-value subject of a topic")
+    show.add_argument(
+        "version", metavar="VERSION", nargs="?", default="latest", type=_version, help="N or latest (default)"
+    )
+    show.set_defaults(func=_inspect("run_show"))
+
+    diff = commands.add_parser(
+        "diff",
+        help="unified diff of two versions, and whether V2 is compatible with V1 at the subject's level",
+    )
+    diff.add_argument("subject", metavar="SUBJECT")
+    diff.add_argument("v1", metavar="V1", type=_version, help="the older version (N or latest)")
+    diff.add_argument("v2", metavar="V2", type=_version, help="the newer version (N or latest)")
+    diff.set_defaults(func=_inspect("run_diff"))
+
+
+def _version(text: str) -> str:
+    """A subject version on the command line: a number from 1, or ``latest`` (``-1`` means latest)."""
+    if text.lower() in ("latest", "-1"):
+        return "latest"
+    if text.isascii() and text.isdigit() and int(text) >= 1:
+        return str(int(text))
+    raise argparse.ArgumentTypeError(f"a version is a number from 1 or 'latest', not {text!r}")
+
+
+def _inspect(name: str) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        from flux.cli import registry_inspect  # noqa: PLC0415 - keep `flux --help` fast
+
+        result: int = getattr(registry_inspect, name)(args)
+        return result
+
+    return run
 
 
 def registry_topic() -> str:

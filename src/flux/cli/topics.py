@@ -1,4 +1,4 @@
-"""``flux topics``: list, document and create the topics of the catalogue (``schemas/topics.yaml``).
+"""``flux topics``: list, document, create and tail the topics of the catalogue (``schemas/topics.yaml``).
 
 ``docs/topics.md`` is produced by ``flux topics docs --write docs/topics.md``;
 a unit test fails when the committed file differs from what the catalogue
@@ -22,6 +22,7 @@ from typing import Final
 from confluent_kafka import KafkaException
 
 from flux.catalogue import Catalogue, TopicKind, TopicSpec, load_catalogue
+from flux.cli.arguments import positive_int, positive_seconds
 from flux.kafka.admin import ensure_topics
 from flux.settings import get_settings
 
@@ -169,8 +170,14 @@ def _run_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_tail(args: argparse.Namespace) -> int:
+    from flux.cli.tail import run_tail  # noqa: PLC0415 - keep `flux --help` fast
+
+    return run_tail(args)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``flux topics list``, ``flux topics docs`` and ``flux topics create`` to the ``flux`` command."""
+    """Add ``flux topics list``, ``docs``, ``create`` and ``tail`` to the ``flux`` command."""
     topics = subparsers.add_parser("topics", help="Show the topic catalogue (schemas/topics.yaml)")
     actions = topics.add_subparsers(dest="topics_command", metavar="ACTION", required=True)
 
@@ -193,3 +200,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--timeout", type=float, default=30.0, help="seconds to wait for the broker (default: 30)"
     )
     create.set_defaults(func=_run_create)
+
+    tail = actions.add_parser(
+        "tail",
+        help="Print a topic's records as they arrive, decoded through the registry (Ctrl-C to stop)",
+        description="Print a catalogue topic's records, one line each, decoded through FLUX_REGISTRY_URL. "
+        "Reads from the end unless --from-beginning; commits no offsets.",
+    )
+    tail.add_argument(
+        "topic", metavar="TOPIC", help="a topic of the catalogue (see `flux topics list --all`)"
+    )
+    tail.add_argument(
+        "--from-beginning", action="store_true", help="start at the oldest record (default: new records only)"
+    )
+    tail.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per line: topic, partition, offset, key, timestamp, schemaId, value, decodedAs, error",
+    )
+    tail.add_argument("--max", type=positive_int, metavar="N", help="exit after N records")
+    tail.add_argument(
+        "--timeout", type=positive_seconds, metavar="S", help="exit when no record has arrived for S seconds"
+    )
+    tail.set_defaults(func=_run_tail)
