@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from flux.cli.environment import report_unknown_variables  # noqa: PLC0415 - keep `flux --help` fast
+
+    report_unknown_variables(os.environ)
     try:
         result = args.func(args)
     except CliError as exc:
