@@ -49,6 +49,7 @@ from flux.devstack.ports import free_port
 from flux.kafka.config import consumer_config, producer_config
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
+from flux.kafka.recent_ids import RecentIds
 from flux.serde import AsyncSerde
 from flux.services.crypto import SimulatedCryptoProvider
 from flux.services.crypto.coinbase import CoinbaseTickerStream
@@ -56,7 +57,6 @@ from flux.services.crypto.model import Tick
 from flux.services.crypto.service import DEFAULT_PRODUCTS, TickerStream
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.publisher import EventPublisher
-from flux.services.runtime.recent import RecentIds
 from flux.settings import LogFormat, Settings
 from flux.testing.stack import ephemeral_stack
 
