@@ -24,6 +24,7 @@ path = sys.argv[1]
 sys.path.insert(0, path.rsplit("/", 1)[0])
 spec = importlib.util.spec_from_file_location("benchmark_under_test", path)
 module = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = module  # dataclasses look their module up
 spec.loader.exec_module(module)
 assert callable(getattr(module, "main", None)), "no main()"
 """
