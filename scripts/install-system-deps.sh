@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the few system packages the tests need and pip/npm cannot provide:
-# Debian's Chromium for the dashboard browser test and the docker-compose client. Java 17 and Maven are
+# Debian's Chromium for the dashboard browser test, Debian's nginx (the balancer in front of several BFF
+# instances, FLUX_BFF_INSTANCES > 1) and the docker-compose client. Java 17 and Maven are
 # prerequisites (README); this script only checks them.
 set -euo pipefail
 missing=()
@@ -26,4 +27,10 @@ fi
 if ! command -v chromium >/dev/null; then
   echo "==> installing Debian chromium for the dashboard browser test"
   apt_install chromium || echo "note: chromium could not be installed; the browser test will be skipped" >&2
+fi
+# nginx balances several BFF instances (FLUX_BFF_INSTANCES > 1, ADR-018); Flux runs it as its own process
+# with a generated config, never the system service. Debian installs it as /usr/sbin/nginx.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  echo "==> installing Debian nginx for the multi-instance BFF balancer"
+  apt_install nginx || echo "note: nginx could not be installed; the multi-instance BFF tests will be skipped" >&2
 fi

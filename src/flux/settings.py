@@ -62,7 +62,11 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 9093
     registry_port: int = 8081
     valkey_port: int = 6379
-    bff_port: int = 8000
+    bff_port: int = 8000  # the public address: the balancer's when several instances run
+    bff_instances: int = Field(
+        default=1, ge=1, le=32, description="BFF instances of the dev stack; more than 1 runs nginx in front."
+    )
+    bff_instance_base_port: int = 8010  # with several instances, instance i listens on this plus i
     service_base_port: int = 8100  # weather +1, crypto +2, news +3, stock +4
     kafka_libs: Path | None = Field(
         default=None, description="Kafka jars cache (default .flux/cache/kafka-libs)"

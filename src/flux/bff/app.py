@@ -13,12 +13,14 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from flux.bff.admission import handshake_guard
 from flux.bff.auth import ConnectAuth, static_token_auth
 from flux.bff.cache import SnapshotCache, SnapshotStore, ValkeySnapshotStore
 from flux.bff.commands import CommandSink
 from flux.bff.config import BffSettings
 from flux.bff.fanout import FanoutServer, SlowClientPolicy
 from flux.bff.gateway import Gateway
+from flux.bff.instance import name_this_instance
 from flux.bff.metrics import BffMetrics
 from flux.bff.routes import add_routes
 from flux.bff.snapshot import Publish
@@ -119,17 +121,31 @@ class BffApp:
             self.sio, cache=self.cache, commands=commands, metrics=self.metrics, settings=bs, auth=auth
         )
         self.gateway.register()
-        self.web = web.Application()
+        self.admission = self.gateway.admission
+        # Engine.IO sessions beyond the Socket.IO limit plus headroom (handshakes in flight, refused
+        # sessions about to close) are refused before any state is built for them.
+        engine_limit = bs.max_connections + max(64, bs.max_connections // 10)
+        refused = self.metrics.refused_connects.labels("server_full").inc
+        self.web = web.Application(middlewares=[handshake_guard(self.sio.eio.sockets, engine_limit, refused)])
         self.sio.attach(self.web)
-        add_routes(self.web, self.metrics, self.readiness)
+        name_this_instance(bs.instance_name, self.sio.eio, self.web)
+        add_routes(self.web, self.metrics, self.readiness, instance=bs.instance_name)
         self.web.on_startup.append(self._on_startup)
         self.web.on_shutdown.append(self._on_shutdown)
         self.web.on_cleanup.append(self._on_cleanup)
         self._started = False
 
     def readiness(self) -> dict[str, bool]:
-        """Named readiness checks (Valkey is optional, so it is not one of them)."""
-        return {"started": self._started, "events": self.events.ready}
+        """Named readiness checks (Valkey is optional, so it is not one of them).
+
+        ``capacity`` is False while the instance is near its connection limit, so a balancer that
+        probes ``/ready`` routes new clients elsewhere.
+        """
+        return {
+            "started": self._started,
+            "events": self.events.ready,
+            "capacity": self.admission.has_headroom,
+        }
 
     async def start(self) -> None:
         """Warm the cache from Valkey, then start consuming events."""

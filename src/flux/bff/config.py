@@ -86,8 +86,36 @@ class BffSettings(BaseSettings):
     weather_ttl_seconds: int = Field(default=6 * 3600, ge=1)
     global_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     max_cached_snapshots: int = Field(default=20_000, ge=10)
-    # --- kafka
+    # --- capacity (flux.bff.admission)
+    max_connections: int = Field(
+        default=10_000, ge=1, description="Socket.IO connections this instance accepts; more get server_full."
+    )
+    max_connections_per_address: int = Field(
+        default=200,
+        ge=1,
+        description="Connections one client address may hold; more get too_many_connections_from_address.",
+    )
+    address_limit_exempt: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description=(
+            "Addresses or networks without a per-address limit (JSON list): by default this host's own "
+            "loopback, which every local client shares; the total limit still applies."
+        ),
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Peers (addresses or networks, JSON list) whose X-Forwarded-For names the client.",
+    )
+    ready_max_fraction: float = Field(
+        default=0.9, gt=0, le=1, description="/ready is 503 while connections exceed this share of the limit."
+    )
+    # --- identity
     instance_id: str = Field(default="", description="Consumer group suffix; random when empty.")
+    instance_name: str = Field(
+        default="",
+        pattern=r"^([a-z0-9][a-z0-9-]{0,31})?$",
+        description="Name behind a balancer: prefixes session ids (sticky routing); empty = none.",
+    )
 
     def ttl_seconds(self) -> dict[Stream, int]:
         """TTL of each cached stream in Valkey and in memory."""

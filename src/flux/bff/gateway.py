@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import socketio
 
+from flux.bff.admission import ConnectionAdmission, close_refused_session
 from flux.bff.auth import ConnectAuth, anonymous_user_id
 from flux.bff.cache import SnapshotCache
 from flux.bff.commands import Command, CommandKind, CommandSink, CommandUnavailable, refresh_command_kind
@@ -79,6 +80,7 @@ class Gateway:
         metrics: Metrics of this instance.
         settings: Gateway tuning.
         auth: Optional connect hook; None = anonymous connections.
+        admission: Capacity limits; None = limits of ``settings``.
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class Gateway:
         metrics: BffMetrics,
         settings: BffSettings,
         auth: ConnectAuth | None = None,
+        admission: ConnectionAdmission | None = None,
     ) -> None:
         self.sio = sio
         self.cache = cache
@@ -98,6 +101,14 @@ class Gateway:
         self.settings = settings
         self.auth = auth
         self.connections: dict[str, ConnectionState] = {}
+        self.admission = admission or ConnectionAdmission(
+            max_connections=settings.max_connections,
+            max_per_address=settings.max_connections_per_address,
+            ready_fraction=settings.ready_max_fraction,
+            trusted_proxies=settings.trusted_proxies,
+            exempt=settings.address_limit_exempt,
+        )
+        self._closing: set[asyncio.Task[None]] = set()
         self._coalescer: RefreshCoalescer[tuple[CommandKind, str]] = RefreshCoalescer(
             settings.refresh_coalesce_seconds
         )
@@ -124,6 +135,13 @@ class Gateway:
 
     # ------------------------------------------------------------ connections
     async def _on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+        address = self.admission.client_address(environ)
+        refusal = self.admission.admit(sid, address)
+        if refusal is not None:
+            self.metrics.refused_connects.labels(refusal.value).inc()
+            self._close_soon(sid, environ)
+            LOG.debug("connection refused", extra={"sid": sid, "address": address, "reason": refusal.value})
+            raise socketio.exceptions.ConnectionRefusedError(refusal.value)
         if self.auth is not None:
             try:
                 user_id = await self.auth(environ, auth)
@@ -131,6 +149,7 @@ class Gateway:
                 LOG.exception("auth hook failed")
                 user_id = None
             if user_id is None:
+                self.admission.release(sid)
                 self.metrics.rejected_connects.inc()
                 raise socketio.exceptions.ConnectionRefusedError("unauthorized")
         else:
@@ -147,7 +166,17 @@ class Gateway:
 
     async def _on_disconnect(self, sid: str, *reason: Any) -> None:
         self.connections.pop(sid, None)
+        self.admission.release(sid)
         LOG.debug("client disconnected", extra={"sid": sid, "reason": str(reason[0]) if reason else ""})
+
+    def _close_soon(self, sid: str, environ: Mapping[str, Any]) -> None:
+        """Close a refused session's Engine.IO connection after its connect_error went out."""
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
+        if eio_sid is None:
+            return
+        task = asyncio.get_running_loop().create_task(close_refused_session(self.sio.eio, eio_sid, environ))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     # --------------------------------------------------------------- handlers
     def _guard(self, handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:

@@ -20,6 +20,12 @@ class BffMetrics:
         self.rejected_connects = Counter(
             "flux_bff_rejected_connects", "Connections refused by the auth hook", registry=r
         )
+        self.refused_connects = Counter(
+            "flux_bff_refused_connects",
+            "Connections refused by a capacity limit (server_full, too_many_connections_from_address)",
+            ["reason"],
+            registry=r,
+        )
         self.rooms = Gauge("flux_bff_rooms", "Rooms with at least one member", registry=r)
         self.emits = Counter(
             "flux_bff_emits", "Room emits (one per room, not per client)", ["event"], registry=r

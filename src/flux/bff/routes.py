@@ -32,6 +32,8 @@ def add_routes(
     app: web.Application,
     metrics: BffMetrics,
     readiness: Callable[[], dict[str, bool]],
+    *,
+    instance: str = "",
 ) -> None:
     """Register ``/health``, ``/ready``, ``/metrics`` and the dashboard on ``app``.
 
@@ -39,15 +41,17 @@ def add_routes(
         app: The aiohttp application.
         metrics: Metrics rendered on ``/metrics``.
         readiness: Returns named checks; ``/ready`` is 200 only when all are True.
+        instance: This instance's name (``FLUX_BFF_INSTANCE_NAME``), shown by both probes when set.
     """
+    named = {"instance": instance} if instance else {}
 
     async def health(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        return web.json_response({"status": "ok", **named})
 
     async def ready(_: web.Request) -> web.Response:
         checks = readiness()
         ok = all(checks.values())
-        return web.json_response({"ready": ok, "checks": checks}, status=200 if ok else 503)
+        return web.json_response({"ready": ok, "checks": checks, **named}, status=200 if ok else 503)
 
     async def prometheus(_: web.Request) -> web.Response:
         body = generate_latest(metrics.registry)

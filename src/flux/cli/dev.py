@@ -70,8 +70,11 @@ def _up(args: argparse.Namespace) -> int:
     if running.registry_url:
         print(f"    Schema Registry   {running.registry_url}")
     print(f"    Valkey            {running.valkey_url or 'disabled (not installed)'}")
-    if "bff" in running.apps:
-        print(f"    Dashboard         {running.apps['bff'].url}/")
+    if running.bff_url:
+        print(f"    Dashboard         {running.bff_url}/")
+    if running.balancer is not None:
+        instances = ", ".join(f"{name} {p.url}" for name, p in running.bff_instances.items())
+        print(f"    BFF instances     {instances} (behind nginx on {running.balancer.url})")
     print("    status: flux dev status · logs: flux dev logs · stop: make down")
     return 0
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from flux.devstack.balancer import BffBalancer
+from flux.devstack.bff_tier import bff_tier
 from flux.devstack.component import Component, ComponentStatus
 from flux.devstack.errors import DevStackError
 from flux.devstack.kafka import KafkaNode
@@ -53,10 +55,13 @@ class StackPorts:
     valkey: int
     bff: int
     services: dict[str, int] = field(default_factory=dict)
+    # Ports of the BFF instances behind the balancer (which takes ``bff``); empty = one BFF on ``bff``.
+    bff_instances: tuple[int, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackPorts:
         base = settings.service_base_port
+        instances = settings.bff_instances
         return cls(
             kafka=settings.kafka_port,
             controller=settings.kafka_controller_port,
@@ -64,10 +69,13 @@ class StackPorts:
             valkey=settings.valkey_port,
             bff=settings.bff_port,
             services={name: base + i for i, name in enumerate(DOMAIN_SERVICES, start=1)},
+            bff_instances=tuple(settings.bff_instance_base_port + i for i in range(1, instances + 1))
+            if instances > 1
+            else (),
         )
 
     @classmethod
-    def ephemeral(cls) -> StackPorts:
+    def ephemeral(cls, bff_instances: int = 1) -> StackPorts:
         return cls(
             kafka=free_port(),
             controller=free_port(),
@@ -75,6 +83,7 @@ class StackPorts:
             valkey=free_port(),
             bff=free_port(),
             services={name: free_port() for name in DOMAIN_SERVICES},
+            bff_instances=tuple(free_port() for _ in range(bff_instances)) if bff_instances > 1 else (),
         )
 
 
@@ -88,6 +97,13 @@ class RunningStack:
     valkey: ValkeyNode | None
     apps: dict[str, FluxProcess]
     startup_seconds: float
+    bff_instances: dict[str, FluxProcess] = field(default_factory=dict)
+    balancer: BffBalancer | None = None
+
+    @property
+    def bff_url(self) -> str | None:
+        """Where clients connect: the balancer when several instances run, else the one BFF."""
+        return _bff_url(self.bff_instances, self.balancer)
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -109,8 +125,19 @@ def _module_exists(name: str) -> bool:
         return False
 
 
+def _bff_url(instances: dict[str, FluxProcess], balancer: BffBalancer | None) -> str | None:
+    if balancer is not None:
+        return balancer.url
+    return next(iter(instances.values())).url if instances else None
+
+
 class DevStack:
-    """Kafka, the registry, Valkey and (optionally) the Flux services and BFF, as local processes."""
+    """Kafka, the registry, Valkey and (optionally) the Flux services and BFF, as local processes.
+
+    With ``ports.bff_instances`` (``FLUX_BFF_INSTANCES`` > 1) the BFF runs as several instances
+    behind nginx (``flux.devstack.bff_tier``): ``bff_instances`` holds each by name (also in
+    ``apps``), ``balancer`` the nginx in front, ``bff_url`` the address clients use.
+    """
 
     def __init__(
         self,
@@ -122,9 +149,13 @@ class DevStack:
         with_registry: bool = True,
         with_valkey: bool = True,
         with_apps: bool = True,
+        with_services: bool = True,
         tethered: bool = False,
     ) -> None:
-        """``tethered``: every process is stopped when this process dies (throw-away stacks)."""
+        """``tethered``: every process is stopped when this process dies (throw-away stacks).
+
+        ``with_services=False`` runs the BFF tier without the domain services (with ``with_apps``).
+        """
         self.home = home.resolve()
         self.ports = ports
         self.jars = KafkaJars(jars_cache)
@@ -156,7 +187,7 @@ class DevStack:
                 port_setting="FLUX_REGISTRY_PORT",
             )
         self.apps: dict[str, FluxProcess] = {}
-        if with_apps and _module_exists("flux.cli.service"):
+        if with_apps and with_services and _module_exists("flux.cli.service"):
             for name in DOMAIN_SERVICES:
                 if not _module_exists(f"flux.services.{name}.service"):
                     continue
@@ -169,18 +200,18 @@ class DevStack:
                     env=child_env,
                     port_setting="FLUX_SERVICE_BASE_PORT",
                 )
+        self.bff_instances: dict[str, FluxProcess] = {}
+        self.balancer: BffBalancer | None = None
         if with_apps and _module_exists("flux.cli.bff"):
-            self.apps["bff"] = FluxProcess(
-                "bff",
-                self.home,
-                ports.bff,
-                ["bff", "--host", "127.0.0.1", "--port", str(ports.bff)],
-                env=child_env,
-                port_setting="FLUX_BFF_PORT",
-                health_path="/ready",
-            )
+            self.bff_instances, self.balancer = bff_tier(self.home, ports.bff, ports.bff_instances, child_env)
+            self.apps.update(self.bff_instances)
         for component in self.components():
             component.process.tethered = tethered
+
+    @property
+    def bff_url(self) -> str | None:
+        """Where clients connect: the balancer when several instances run, else the one BFF."""
+        return _bff_url(self.bff_instances, self.balancer)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, with_apps: bool = True) -> DevStack:
@@ -213,6 +244,8 @@ class DevStack:
         if self.registry is not None:
             found.append(self.registry)
         found.extend(self.apps.values())
+        if self.balancer is not None:
+            found.append(self.balancer)
         return found
 
     def up(self, progress: Progress = _quiet) -> RunningStack:
@@ -235,6 +268,8 @@ class DevStack:
                 self._register_schemas(progress)
             if self.apps:
                 self._start_and_wait(list(self.apps.values()), progress)
+            if self.balancer is not None:
+                self._start_and_wait([self.balancer], progress)
         except BaseException:
             self.down()
             raise
@@ -246,6 +281,8 @@ class DevStack:
             valkey=self.valkey,
             apps=self.apps,
             startup_seconds=time.monotonic() - started_at,
+            bff_instances=self.bff_instances,
+            balancer=self.balancer,
         )
 
     def _register_schemas(self, progress: Progress) -> None:
