@@ -6,12 +6,15 @@ Measures, on one registry process:
   bare aiohttp handler answering a fixed JSON body, measured by the same client in alternating
   rounds of the same run (the ceiling this machine's HTTP stack allows; medians reported);
 * register latency p50/p99 over 1,000 new subjects (each a Kafka write acknowledged by all
-  in-sync replicas and read back before the answer);
+  in-sync replicas and read back before the answer), for Avro and for JSON Schema (parsed,
+  checked against its draft's meta-schema and its ``$ref``s resolved on every registration);
 * replay time of 10,000 schemas: records produced to a fresh topic, then a registry started on
   it; reported as the registry's own replay time and as process start to ``/health`` 200, next to
   a bare consumer reading the same records.
 
 Targets: >= 5,000 id lookups/s; replay of 10,000 schemas < 5 s. Prints a table; exits 0.
+``--quick`` runs a small version (100 subjects, 1,000 schemas to replay, one short lookup round)
+to check the benchmark itself in well under a minute.
 """
 
 from __future__ import annotations
@@ -48,6 +51,25 @@ ROUNDS = 3
 CONCURRENCY = 32
 SUBJECTS = 1_000
 REPLAY_SCHEMAS = 10_000
+
+
+def quick() -> None:
+    """Shrink the run (``--quick``)."""
+    global LOOKUP_SECONDS, ROUNDS, SUBJECTS, REPLAY_SCHEMAS
+    LOOKUP_SECONDS, ROUNDS, SUBJECTS, REPLAY_SCHEMAS = 2.0, 1, 100, 1_000
+
+
+def json_schema_text(n: int) -> str:
+    return json.dumps(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "title": f"Bench{n}",
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, f"v{n}": {"type": "string", "maxLength": 64}},
+            "required": ["id"],
+            "additionalProperties": False,
+        }
+    )
 
 
 def schema_text(n: int) -> str:
@@ -146,14 +168,15 @@ async def bench_lookups(registry_url: str) -> tuple[float, float]:
     return ours, ceiling
 
 
-async def bench_register(registry_url: str) -> list[float]:
+async def bench_register(registry_url: str, schema_type: str = "AVRO") -> list[float]:
     latencies = []
+    text = json_schema_text if schema_type == "JSON" else schema_text
     async with aiohttp.ClientSession(headers={"Content-Type": CT}) as session:
         for n in range(SUBJECTS):
-            body = {"schema": schema_text(100_000 + n)}
+            body = {"schema": text(100_000 + n), "schemaType": schema_type}
             started = time.perf_counter()
             async with session.post(
-                f"{registry_url}/subjects/bench-{n}-value/versions", json=body
+                f"{registry_url}/subjects/bench-{schema_type.lower()}-{n}-value/versions", json=body
             ) as response:
                 await response.read()
                 if response.status != 200:
@@ -253,14 +276,18 @@ def verdict(ok: bool) -> str:
 
 
 async def main() -> int:
+    if "--quick" in sys.argv[1:]:
+        quick()
     with tempfile.TemporaryDirectory(prefix="flux-bench-registry-") as tmp:
         print("starting the embedded stack (Kafka KRaft + registry) ...", flush=True)
         with ephemeral_stack(Path(tmp) / "stack", with_valkey=False) as stack:
             assert stack.registry_url is not None
             ours, ceiling = await bench_lookups(stack.registry_url)
             latencies = await bench_register(stack.registry_url)
+            json_latencies = await bench_register(stack.registry_url, "JSON")
             replay, to_ready, bare = await bench_replay(stack.settings, Path(tmp))
     cuts = statistics.quantiles(latencies, n=100)
+    json_cuts = statistics.quantiles(json_latencies, n=100)
     print()
     print(f"Flux Schema Registry benchmark ({os.cpu_count()} CPUs; client and server share them)")
     print(
@@ -270,6 +297,10 @@ async def main() -> int:
     print(
         f"  register p50 / p99  {cuts[49]:8.2f} ms / {cuts[98]:.2f} ms over {SUBJECTS:,} new subjects "
         f"(max {max(latencies):.1f} ms)"
+    )
+    print(
+        f"  JSON Schema p50/p99 {json_cuts[49]:8.2f} ms / {json_cuts[98]:.2f} ms over {SUBJECTS:,} new subjects "
+        f"(max {max(json_latencies):.1f} ms)"
     )
     print(
         f"  replay {REPLAY_SCHEMAS:,} schemas  {replay:6.2f} s in the registry, {to_ready:.2f} s from process "

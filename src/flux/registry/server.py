@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
 import signal
 import time
@@ -51,6 +52,13 @@ class ServerOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
+def _flux_version() -> str:
+    try:
+        return importlib.metadata.version("flux")
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
+
+
 async def _index_identities(log: KafkaRecordLog, state: RegistryState) -> None:
     """After the replay, compute schema identities in small steps so registrations stay fast."""
     await log.wait_ready()
@@ -82,6 +90,8 @@ async def serve(options: ServerOptions, settings: Settings, stop: asyncio.Event 
             primary_url=options.primary_url,
             users=options.users,
             max_body_bytes=options.max_body_bytes,
+            registry_cluster_id=options.topic,
+            version=_flux_version(),
         ),
     )
     runner = web.AppRunner(app, access_log=None, handle_signals=False)

@@ -17,7 +17,8 @@ __all__ = ["NOT_FOUND_CODES", "ErrorCode", "is_not_found"]
 
 
 class ErrorCode:
-    """Confluent's ``error_code`` values (HTTP status x 100 + detail)."""
+    """Confluent's ``error_code`` values (HTTP status x 100 + detail; an incompatible schema is
+    the bare HTTP status 409, as Confluent's ``Errors`` defines it)."""
 
     SUBJECT_NOT_FOUND: Final = 40401
     VERSION_NOT_FOUND: Final = 40402
@@ -35,9 +36,14 @@ class ErrorCode:
     INVALID_MODE: Final = 42204
     OPERATION_NOT_PERMITTED: Final = 42205
     REFERENCE_EXISTS: Final = 42206
+    ID_DOES_NOT_MATCH: Final = 42207
+    INVALID_SUBJECT: Final = 42208
+    SCHEMA_TOO_LARGE: Final = 42209
+    INVALID_RULESET: Final = 42210
     STORE_ERROR: Final = 50001
     OPERATION_TIMEOUT: Final = 50002
     FORWARDING_ERROR: Final = 50003
+    UNKNOWN_LEADER: Final = 50004
 
 
 # Subject, version or schema not found: the answer is about what was asked for, not the registry.

@@ -159,6 +159,7 @@ def test_protobuf_identity_and_type(api: httpx.Client, subject: str) -> None:
     noisy = "// quotes\n" + text.replace("; ", ";\n   ").replace("{ ", "{\n  ")
     assert register(api, subject, noisy, "PROTOBUF").json() == {"id": schema_id}
     body = api.get(f"/schemas/ids/{schema_id}").json()
+    assert isinstance(body.pop("guid"), str)
     assert body == {"schemaType": "PROTOBUF", "schema": text}
     serialized = api.get(f"/schemas/ids/{schema_id}?format=serialized").json()
     assert serialized["schemaType"] == "PROTOBUF"
@@ -191,7 +192,9 @@ def test_avro_references_across_subjects(api: httpx.Client, subject: str) -> Non
     response = register(api, subject, price, references=refs)
     assert response.status_code == 200, response.text
     price_id = response.json()["id"]
-    assert api.get(f"/schemas/ids/{price_id}").json() == {"references": refs, "schema": price}
+    by_id = api.get(f"/schemas/ids/{price_id}").json()
+    assert isinstance(by_id.pop("guid"), str)
+    assert by_id == {"schemaType": "AVRO", "references": refs, "schema": price}
     assert api.get(f"/subjects/{money_subject}/versions/1/referencedby").json() == [price_id]
     # "latest" (-1) references are pinned to the current version
     latest_refs = [{"name": f"{ns}.Money", "subject": money_subject, "version": -1}]

@@ -61,11 +61,25 @@ def latest(api: httpx.Client, subject: str) -> dict[str, Any]:
 
 def test_metadata_is_stored_and_returned_by_every_read(api: httpx.Client, subject: str) -> None:
     metadata = {"tags": {"$.c": ["PII"]}, "properties": {"owner": "ops", "tier": "1"}, "sensitive": ["owner"]}
-    schema_id = register(api, subject, metadata=metadata).json()["id"]
-    expected = {"subject": subject, "version": 1, "id": schema_id, "metadata": metadata, "schema": S1}
+    registered = register(api, subject, metadata=metadata).json()
+    schema_id = registered["id"]
+    guid = registered["guid"]
+    expected = {
+        "subject": subject,
+        "version": 1,
+        "id": schema_id,
+        "guid": guid,
+        "schemaType": "AVRO",
+        "metadata": metadata,
+        "schema": S1,
+    }
+    # a registration that sets contracts answers the version as stored, without the subject
+    assert registered == {k: v for k, v in expected.items() if k != "subject"}
     assert latest(api, subject) == expected
     assert api.get(f"/subjects/{subject}/versions/1").json() == expected
-    assert api.get(f"/schemas/ids/{schema_id}").json() == {"metadata": metadata, "schema": S1}
+    by_id = api.get(f"/schemas/ids/{schema_id}").json()
+    assert by_id == {"guid": guid, "schemaType": "AVRO", "metadata": metadata, "schema": S1}
+    assert api.get(f"/schemas/guids/{guid}").json() == by_id
     assert api.post(f"/subjects/{subject}", json={"schema": S1, "metadata": metadata}).json() == expected
     rows = api.get("/schemas", params={"subjectPrefix": subject}).json()
     assert rows == [expected]
@@ -82,7 +96,7 @@ def test_rule_sets_are_kept_and_returned(api: httpx.Client, subject: str) -> Non
     assert api.post(f"/subjects/{subject}", json={"schema": S1, "ruleSet": RULES}).json()["id"] == schema_id
     # a schema without contracts has neither key
     plain = register(api, subject + "-plain").json()["id"]
-    assert set(api.get(f"/schemas/ids/{plain}").json()) == {"schema"}
+    assert set(api.get(f"/schemas/ids/{plain}").json()) == {"guid", "schemaType", "schema"}
 
 
 def test_identity_includes_metadata(api: httpx.Client, subject: str) -> None:

@@ -165,7 +165,15 @@ def test_import_mode_with_explicit_ids(api: httpx.Client, subject: str) -> None:
     response = register(api, subject, V1, id=explicit, version=3)
     assert response.json() == {"id": explicit}
     assert api.get(f"/subjects/{subject}/versions").json() == [3]
-    assert api.get(f"/schemas/ids/{explicit}").json() == {"schema": V1}
+    imported = api.get(f"/schemas/ids/{explicit}").json()
+    assert (imported["schemaType"], imported["schema"]) == ("AVRO", V1)
+    # importing the same (id, version) again answers that version
+    again = register(api, subject, V1, id=explicit, version=3).json()
+    assert (again["id"], again["version"], again["schema"]) == (explicit, 3, V1)
+    # IMPORT mode refuses a registration without an explicit id
+    no_id = register(api, subject, avro(("z", "long")))
+    assert no_id.status_code == 422
+    assert code(no_id) == 42205
     # an id holding another schema cannot be overwritten
     clash = register(api, subject, V2, id=explicit)
     assert clash.status_code == 422

@@ -48,6 +48,17 @@ def fuzz_target(start_registry: Callable[..., Any]) -> Iterator[httpx.Client]:
         )
         proto = 'syntax = "proto3"; message Q { string s = 1; }'
         client.post("/subjects/q/versions", json={"schema": proto, "schemaType": "PROTOBUF"})
+        # a JSON schema with a reference, and a subject in another context
+        client.post("/subjects/addr/versions", json={"schema": '{"type":"string"}', "schemaType": "JSON"})
+        client.post(
+            "/subjects/person/versions",
+            json={
+                "schema": '{"type":"object","properties":{"a":{"$ref":"addr.json"}}}',
+                "schemaType": "JSON",
+                "references": [{"name": "addr.json", "subject": "addr", "version": 1}],
+            },
+        )
+        client.post("/subjects/:.ctx:money/versions", json={"schema": money})
         yield client
 
 
@@ -100,9 +111,21 @@ TEMPLATES = [
     "/compatibility/subjects/{s}/versions/{v}",
     "/schemas",
     "/subjects",
+    "/schemas/guids/{v}",
+    "/contexts",
+    "/contexts/{s}/subjects",
+    "/contexts/{s}/subjects/{v}/versions",
+    "/contexts/{s}/schemas/ids/{v}",
+    "/contexts/{s}/config",
+    "/contexts/{s}/mode",
+    "/subjects/:{s}:{v}/versions",
+    "/v1/metadata/id",
+    "/v1/metadata/version",
 ]
 segment = st.one_of(
-    st.sampled_from(["money", "price", "q", "latest", "-1", "0", "1", "2", "99999999999"]),
+    st.sampled_from(
+        ["money", "price", "q", "person", "addr", ".ctx", ":.ctx:money", ":.:", "latest", "-1", "0", "1", "2"]
+    ),
     st.text(
         alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="/?#"),
         min_size=1,
@@ -125,6 +148,10 @@ schema_texts = st.one_of(
             '{"type":"enum","name":"E","symbols":["A","A"]}',
             '["null","null"]',
             "{" * 200,
+            '{"type":"object","properties":{"a":{"$ref":"addr.json"}}}',
+            '{"$ref":"#/definitions/nope"}',
+            '{"type": 5}',
+            "",
         ]
     ),
 )
@@ -133,10 +160,12 @@ bodies = st.one_of(
     st.fixed_dictionaries(
         {"schema": schema_texts},
         optional={
-            "schemaType": st.sampled_from(["AVRO", "PROTOBUF", "JSON", "x", 3]),
+            "schemaType": st.sampled_from(["AVRO", "PROTOBUF", "JSON", "json", "x", 3]),
             "references": json_values,
             "id": json_values,
             "version": json_values,
+            "metadata": json_values,
+            "ruleSet": json_values,
         },
     ),
     st.fixed_dictionaries({"compatibility": json_values}),
@@ -158,9 +187,10 @@ params = st.dictionaries(
             "subjectPrefix",
             "latestOnly",
             "normalize",
+            "subject",
         ]
     ),
-    st.sampled_from(["true", "false", "True", "1", "-5", "x", "serialized", ""]),
+    st.sampled_from(["true", "false", "True", "1", "-5", "x", "serialized", "", ":.ctx:money", ":.ctx:"]),
     max_size=3,
 )
 

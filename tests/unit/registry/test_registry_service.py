@@ -54,11 +54,11 @@ def service() -> RegistryService:
 
 
 async def test_ids_shared_across_subjects_and_versions_counted(service: RegistryService) -> None:
-    assert await service.registration.register("a", avro("A", "x")) == {"id": 1}
-    assert await service.registration.register("b", avro("A", "x")) == {"id": 1}
-    assert await service.registration.register("a", avro("A", "x")) == {"id": 1}
+    assert (await service.registration.register("a", avro("A", "x")))["id"] == 1
+    assert (await service.registration.register("b", avro("A", "x")))["id"] == 1
+    assert (await service.registration.register("a", avro("A", "x")))["id"] == 1
     await service.config.set_config("a", {"compatibility": "NONE"})
-    assert await service.registration.register("a", avro("A", "y")) == {"id": 2}
+    assert (await service.registration.register("a", avro("A", "y")))["id"] == 2
     assert service.reads.versions("a", deleted=False) == [1, 2]
     assert service.reads.get_version("a", LATEST, deleted=False).schema_id == 2
 
@@ -88,7 +88,7 @@ async def test_hard_delete_keeps_ids_unique_across_replay(service: RegistryServi
     replayed = log.replay()
     assert replayed.max_id == 2
     fresh = RegistryService(replayed, MemoryLog(replayed))
-    assert await fresh.registration.register("n", avro("N", "x")) == {"id": 3}
+    assert (await fresh.registration.register("n", avro("N", "x")))["id"] == 3
 
 
 async def test_replay_rebuilds_the_same_state(service: RegistryService) -> None:

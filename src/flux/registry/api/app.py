@@ -18,7 +18,7 @@ from .forwarding import WriteForwarder
 from .http import json_response
 from .metrics import CONTENT_TYPE_LATEST, RegistryMetrics
 from .openapi import openapi_document
-from .routes import READ_ONLY_POSTS, RegistryRoutes
+from .routes import RegistryRoutes, ServerIdentity, is_read_only_post
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "AppOptions", "LogStatus", "build_app"]
 
@@ -41,6 +41,9 @@ class LogStatus(Protocol):
     @property
     def replay_seconds(self) -> float | None: ...
 
+    @property
+    def cluster_id(self) -> str | None: ...
+
     async def sync(self, limit_s: float = ...) -> None: ...
 
 
@@ -53,12 +56,17 @@ class AppOptions:
         primary_url: where followers forward writes (None: refuse with 50003).
         users: basic-auth users (None: no authentication).
         max_body_bytes: request body limit (larger bodies get 413).
+        registry_cluster_id: what ``/v1/metadata/id`` calls the registry cluster (the instances
+            sharing one topic are one cluster: the server passes the topic).
+        version: what ``/v1/metadata/version`` answers.
     """
 
     follower: bool = False
     primary_url: str | None = None
     users: UserTable | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    registry_cluster_id: str = "flux-registry"
+    version: str = "0"
 
 
 def _route_of(request: web.Request) -> str:
@@ -72,7 +80,7 @@ def _is_write(request: web.Request) -> bool:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False
     route = _route_of(request)
-    if request.method == "POST" and (route == READ_ONLY_POSTS[0] or route.startswith(READ_ONLY_POSTS[1])):
+    if request.method == "POST" and is_read_only_post(route):
         return False
     return route not in UNGUARDED
 
@@ -93,6 +101,11 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
         route = _route_of(request)
         metrics.requests.labels(request.method, route, str(response.status)).inc()
         metrics.latency.labels(route).observe(time.perf_counter() - started)
+        if route not in UNGUARDED:
+            counter = (
+                metrics.confluent.api_success if response.status < 400 else metrics.confluent.api_failure
+            )
+            counter.inc()
         return response
 
     @web.middleware
@@ -156,7 +169,8 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
             follower_middleware,
         ],
     )
-    RegistryRoutes(service).add_to(app)
+    identity = ServerIdentity(lambda: log.cluster_id, options.registry_cluster_id, options.version)
+    RegistryRoutes(service, identity).add_to(app)
 
     async def health(request: web.Request) -> web.Response:
         body = {
@@ -175,6 +189,8 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
         metrics.ready.set(1 if log.ready else 0)
         if log.replay_seconds is not None:
             metrics.replay_seconds.set(log.replay_seconds)
+        created, deleted = service.reads.versions_by_type()
+        metrics.confluent.update(primary=not options.follower, created=created, deleted=deleted)
         response = web.Response(body=metrics.render())
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response

@@ -14,6 +14,7 @@ __all__ = [
     "CONTENT_TYPE",
     "json_body",
     "json_response",
+    "paginate",
     "query_bool",
     "query_int",
     "query_pairs",
@@ -54,10 +55,21 @@ def query_int(request: web.Request, name: str, default: int) -> int:
         raise RegistryError.bad_request(f"Query parameter {name} must be an integer, got {raw!r}") from None
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The request body as a JSON object; 400 for malformed JSON, 422 for other JSON values."""
+def paginate(request: web.Request, items: list[Any]) -> list[Any]:
+    """``offset`` (negative: 0) and ``limit`` (0 or negative: no limit) applied to a list, as
+    Confluent pages its lists (Flux does not cap an unlimited list at a default page size)."""
+    offset = max(0, query_int(request, "offset", 0))
+    limit = query_int(request, "limit", -1)
+    return items[offset:] if limit <= 0 else items[offset : offset + limit]
+
+
+async def read_json_object(request: web.Request, *, empty_is_object: bool = False) -> dict[str, Any]:
+    """The request body as a JSON object; 400 for malformed JSON, 422 for other JSON values (and
+    for no body at all, unless ``empty_is_object``: then it is ``{}``)."""
     raw = await request.read()
     if not raw.strip():
+        if empty_is_object:
+            return {}
         raise RegistryError.unprocessable("Request body is empty")
     try:
         body = json.loads(raw)

@@ -1,11 +1,60 @@
-"""Prometheus metrics of one registry instance (own collector registry, so tests can run several)."""
+"""Prometheus metrics of one registry instance (own collector registry, so tests can run several).
+
+Flux's own (``flux_registry_*``) sit beside the names Confluent's server exposes through the
+JMX exporter (``kafka_schema_registry_*``: MetricsContainer's ``master-slave-role``,
+``node-count``, ``registered-count``, ``deleted-count``, ``<type>-schemas-created``/``-deleted``,
+``api-success-count``, ``api-failure-count``, ``custom-schema-provider-count``), so dashboards
+built for Confluent's registry read Flux's too.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-__all__ = ["CONTENT_TYPE_LATEST", "RegistryMetrics"]
+from flux.schemas.types import SchemaType
+
+__all__ = ["CONTENT_TYPE_LATEST", "ConfluentMetrics", "RegistryMetrics"]
+
+_CONFLUENT: Final = "kafka_schema_registry_"
+
+
+class ConfluentMetrics:
+    """Confluent's metric names, as gauges (Confluent's are Kafka metrics, exported as gauges)."""
+
+    def __init__(self, collector: CollectorRegistry) -> None:
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(_CONFLUENT + name, doc, registry=collector)
+
+        self.leader = gauge("master_slave_role", "1.0 when this node is the primary (serves writes)")
+        self.node_count = gauge("node_count", "Registry nodes this node knows of")
+        self.registered = gauge("registered_count", "Subject versions registered since start-up")
+        self.deleted = gauge("deleted_count", "Subject versions soft-deleted since start-up")
+        self.created_by_type = {
+            t: gauge(f"{t.value.lower()}_schemas_created", f"{t.value} subject versions registered")
+            for t in SchemaType
+        }
+        self.deleted_by_type = {
+            t: gauge(f"{t.value.lower()}_schemas_deleted", f"{t.value} subject versions soft-deleted")
+            for t in SchemaType
+        }
+        self.api_success = gauge("api_success_count", "Successful API calls")
+        self.api_failure = gauge("api_failure_count", "Failed API calls")
+        self.custom_providers = gauge("custom_schema_provider_count", "Custom schema providers (none)")
+
+    def update(
+        self, *, primary: bool, created: Mapping[SchemaType, int], deleted: Mapping[SchemaType, int]
+    ) -> None:
+        self.leader.set(1 if primary else 0)
+        self.node_count.set(1)
+        self.registered.set(sum(created.values()))
+        self.deleted.set(sum(deleted.values()))
+        for schema_type in SchemaType:
+            self.created_by_type[schema_type].set(created.get(schema_type, 0))
+            self.deleted_by_type[schema_type].set(deleted.get(schema_type, 0))
 
 
 class RegistryMetrics:
@@ -39,6 +88,7 @@ class RegistryMetrics:
         self.replay_seconds = Gauge(
             "flux_registry_replay_seconds", "Time the start-up replay took", registry=self.collector
         )
+        self.confluent = ConfluentMetrics(self.collector)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.collector))

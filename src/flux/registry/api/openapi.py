@@ -23,6 +23,10 @@ def _bool(name: str) -> dict[str, Any]:
 SUBJECT = _param("subject", "path", {"type": "string", "minLength": 1})
 VERSION = _param("version", "path", {"type": "string"})
 SCHEMA_ID = _param("id", "path", {"type": "integer"})
+CONTEXT = _param("context", "path", {"type": "string", "minLength": 1})
+PAGE = [_param("offset", "query", {"type": "integer"}), _param("limit", "query", {"type": "integer"})]
+# Routes also served under Confluent's /contexts/{context} prefix.
+_IN_CONTEXT = ("/subjects", "/schemas", "/compatibility", "/config", "/mode")
 
 
 def _op(
@@ -73,8 +77,7 @@ def openapi_document() -> dict[str, Any]:
                     _param("subjectPrefix", "query", {"type": "string"}),
                     _bool("deleted"),
                     _bool("latestOnly"),
-                    _param("offset", "query", {"type": "integer"}),
-                    _param("limit", "query", {"type": "integer"}),
+                    *PAGE,
                 ],
                 errors=(400,),
             )
@@ -97,7 +100,7 @@ def openapi_document() -> dict[str, Any]:
             "get": _op(
                 "Subjects using an id",
                 _array({"type": "string"}),
-                params=[SCHEMA_ID, _bool("deleted")],
+                params=[SCHEMA_ID, _param("subject", "query", {"type": "string"}), _bool("deleted"), *PAGE],
                 errors=(404,),
             )
         },
@@ -105,7 +108,18 @@ def openapi_document() -> dict[str, Any]:
             "get": _op(
                 "Subject versions using an id",
                 _array(ref("SubjectVersionRef")),
-                params=[SCHEMA_ID, _bool("deleted")],
+                params=[SCHEMA_ID, _param("subject", "query", {"type": "string"}), _bool("deleted"), *PAGE],
+                errors=(404,),
+            )
+        },
+        "/schemas/guids/{guid}": {
+            "get": _op(
+                "Schema by guid",
+                ref("Schema"),
+                params=[
+                    _param("guid", "path", {"type": "string"}),
+                    _param("format", "query", {"type": "string"}),
+                ],
                 errors=(404,),
             )
         },
@@ -117,7 +131,9 @@ def openapi_document() -> dict[str, Any]:
                     _param("subjectPrefix", "query", {"type": "string"}),
                     _bool("deleted"),
                     _bool("deletedOnly"),
+                    *PAGE,
                 ],
+                errors=(400,),
             )
         },
         "/subjects/{subject}": {
@@ -153,12 +169,12 @@ def openapi_document() -> dict[str, Any]:
             "get": _op(
                 "Versions of a subject",
                 _array({"type": "integer"}),
-                params=[SUBJECT, _bool("deleted"), _bool("deletedOnly")],
-                errors=(404,),
+                params=[SUBJECT, _bool("deleted"), _bool("deletedOnly"), *PAGE],
+                errors=(400, 404),
             ),
             "post": _op(
                 "Register a schema",
-                {"type": "object", "properties": {"id": {"type": "integer"}}},
+                ref("RegisterResponse"),
                 params=[SUBJECT, _bool("normalize")],
                 body="RegisterRequest",
                 errors=(400, 409, 422),
@@ -190,8 +206,8 @@ def openapi_document() -> dict[str, Any]:
             "get": _op(
                 "Ids referencing a version",
                 _array({"type": "integer"}),
-                params=[SUBJECT, VERSION],
-                errors=(404, 422),
+                params=[SUBJECT, VERSION, *PAGE],
+                errors=(400, 404, 422),
             )
         },
         "/config": {
@@ -257,7 +273,14 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/health": {"get": _op("Ready when the log is replayed", {"type": "object"})},
+        "/v1/metadata/id": {"get": _op("Kafka and registry cluster ids", {"type": "object"})},
+        "/v1/metadata/version": {"get": _op("Server version", {"type": "object"})},
     }
+    for path in [p for p in paths if p.startswith(_IN_CONTEXT)]:
+        paths["/contexts/{context}" + path] = {
+            method: {**op, "parameters": [CONTEXT, *op.get("parameters", [])]}
+            for method, op in paths[path].items()
+        }
     return {
         "openapi": "3.0.3",
         "info": {

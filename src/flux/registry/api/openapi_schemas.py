@@ -100,9 +100,20 @@ def component_schemas() -> dict[str, Any]:
             "properties": {"error_code": {"type": "integer"}, "message": _STRING},
         },
         "Reference": reference,
-        "Schema": {"type": "object", "required": ["schema"], "properties": schema_fields},
+        "Schema": {
+            "type": "object",
+            "required": ["schema"],
+            "properties": {**schema_fields, "guid": _STRING},
+        },
         "SubjectVersion": _object(
-            subject=_STRING, version={"type": "integer"}, id={"type": "integer"}, **schema_fields
+            subject=_STRING,
+            version={"type": "integer"},
+            id={"type": "integer"},
+            guid=_STRING,
+            **schema_fields,
+        ),
+        "RegisterResponse": _object(
+            id={"type": "integer"}, version={"type": "integer"}, guid=_STRING, **schema_fields
         ),
         "SubjectVersionRef": _object(subject=_STRING, version={"type": "integer"}),
         "RegisterRequest": {

@@ -18,10 +18,10 @@ from flux.registry.core.context import RegistryContext
 from flux.registry.core.errors import RegistryError
 from flux.registry.core.metadata import Metadata, confluent_version_number, without_confluent_version
 from flux.registry.core.model import Reference, StoredSchema, SubjectVersion
-from flux.registry.core.requests import LATEST, SchemaRequest
+from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of, qualify_in
+from flux.registry.core.requests import LATEST, SchemaRequest, invalid_schema_message
 from flux.registry.core.rules import RuleSet
 from flux.schemas.compatibility import InvalidSchemaError, ParsedSchema, parse_schema
-from flux.schemas.types import SchemaType
 
 __all__ = ["Candidate", "Candidates"]
 
@@ -32,6 +32,7 @@ class Candidate:
 
     request: SchemaRequest
     parsed: ParsedSchema
+    context: str = DEFAULT_CONTEXT
 
     @property
     def metadata(self) -> Metadata | None:
@@ -44,7 +45,13 @@ class Candidate:
     def stored(self, schema_id: int = 0, text: str | None = None) -> StoredSchema:
         r = self.request
         return StoredSchema(
-            schema_id, r.schema_type, r.text if text is None else text, r.references, r.metadata, r.rule_set
+            schema_id,
+            r.schema_type,
+            r.text if text is None else text,
+            r.references,
+            r.metadata,
+            r.rule_set,
+            self.context,
         )
 
     def with_contracts(self, metadata: Metadata | None, rule_set: RuleSet | None) -> Candidate:
@@ -57,18 +64,22 @@ class Candidates:
     def __init__(self, context: RegistryContext) -> None:
         self._state = context.state
 
-    def prepare(self, request: SchemaRequest) -> Candidate:
-        """Pin ``latest`` references and parse; 42201 when the schema is invalid."""
-        pinned = self._pin_references(request)
-        return Candidate(pinned, self._parse(pinned))
+    def prepare(self, request: SchemaRequest, subject: str | None = None) -> Candidate:
+        """Pin ``latest`` references and parse (references resolve in ``subject``'s context);
+        42201 when the schema is invalid, with Confluent's message shape."""
+        if request.empty:
+            raise RegistryError.invalid_schema("Empty schema")
+        context = context_of(subject)
+        pinned = self._pin_references(request, context)
+        return Candidate(pinned, self._parse(pinned, subject, context), context)
 
-    def _pin_references(self, request: SchemaRequest) -> SchemaRequest:
+    def _pin_references(self, request: SchemaRequest, context: str) -> SchemaRequest:
         if all(r.version != LATEST for r in request.references):
             return request
         pinned: list[Reference] = []
         for ref in request.references:
             if ref.version == LATEST:
-                live = self._state.versions(ref.subject)
+                live = self._state.versions(qualify_in(ref.subject, context))
                 if not live:
                     raise RegistryError.invalid_schema(
                         f"Invalid schema: reference subject {ref.subject!r} not found"
@@ -78,19 +89,17 @@ class Candidates:
                 pinned.append(ref)
         return replace(request, references=tuple(pinned))
 
-    def _parse(self, request: SchemaRequest) -> ParsedSchema:
+    def _parse(self, request: SchemaRequest, subject: str | None, context: str) -> ParsedSchema:
         try:
-            resolved = self._state.resolve_references(request.references)
+            resolved = self._state.resolve_references(request.references, context)
         except LookupError as exc:
-            raise RegistryError.invalid_schema(f"Invalid schema: cannot resolve reference {exc}") from None
-        if request.schema_type is SchemaType.JSON:
             raise RegistryError.invalid_schema(
-                "Invalid schema: JSON Schema is not supported by this registry"
-            )
+                invalid_schema_message(request, subject, f"cannot resolve reference {exc}")
+            ) from None
         try:
             return parse_schema(request.schema_type, request.text, resolved)
         except InvalidSchemaError as exc:
-            raise RegistryError.invalid_schema(str(exc)) from None
+            raise RegistryError.invalid_schema(invalid_schema_message(request, subject, str(exc))) from None
 
     def find_id(self, candidate: Candidate) -> int | None:
         """The global id of the same schema (with the same metadata and rules), if registered."""
@@ -98,14 +107,14 @@ class Candidates:
 
     def can_look_up(self, candidate: Candidate, entry: SubjectVersion) -> bool:
         """Confluent's ``canLookup``: is ``candidate`` the version ``entry`` (module docstring)?"""
-        stored = self._state.schemas[entry.schema_id]
+        stored = self._state.schemas[entry.ref]
         if (stored.schema_type, stored.references, stored.rule_set) != (
             candidate.request.schema_type,
             candidate.request.references,
             candidate.rule_set,
         ) or not self._same_metadata(candidate.metadata, stored.metadata, entry.version):
             return False
-        return self._state.identity_of(entry.schema_id) == candidate.parsed.identity
+        return self._state.identity_of(entry.ref) == candidate.parsed.identity
 
     @staticmethod
     def _same_metadata(mine: Metadata | None, theirs: Metadata | None, version: int) -> bool:

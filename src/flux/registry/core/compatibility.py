@@ -18,6 +18,7 @@ from flux.registry.core.data_contracts import group_value, reserved_field_proble
 from flux.registry.core.errors import RegistryError
 from flux.registry.core.metadata import Metadata
 from flux.registry.core.model import SubjectVersion
+from flux.registry.core.qualified import normalize
 from flux.registry.core.requests import LATEST, SchemaRequest
 from flux.schemas.compatibility import ParsedSchema, check_parsed_compatibility
 from flux.schemas.types import CompatibilityLevel
@@ -48,14 +49,12 @@ class CompatibilityChecks:
         config = self._config.config_in_scope(subject)
         found: list[str] = []
         if config.validate_fields and against:
-            previous = self._state.schemas[against[-1].schema_id].metadata
+            previous = self._state.schemas[against[-1].ref].metadata
             found += reserved_field_problems(parsed, metadata, previous)
         group = config.compatibility_group
         if group:
             mine = group_value(metadata, group)
-            against = [
-                v for v in against if group_value(self._state.schemas[v.schema_id].metadata, group) == mine
-            ]
+            against = [v for v in against if group_value(self._state.schemas[v.ref].metadata, group) == mine]
         return found + self._level_problems(parsed, against, level)
 
     def _level_problems(
@@ -65,7 +64,7 @@ class CompatibilityChecks:
         labels: list[str] = []
         for entry in against:
             try:
-                previous.append(self._state.parsed(entry.schema_id))
+                previous.append(self._state.parsed(entry.ref))
             except (ValueError, LookupError) as exc:
                 LOG.warning(
                     "skipping unparsable stored schema",
@@ -79,19 +78,24 @@ class CompatibilityChecks:
         """``POST /compatibility/subjects/{s}/versions[/{v}]``: the problems (empty when compatible).
 
         ``version`` None checks against the versions the level asks for; a version (or
-        ``LATEST``) checks against that one version at the level's non-transitive form.
+        ``LATEST``) checks against that one version at the level's non-transitive form. As in
+        Confluent, a version that does not exist is 40402 (the subject too may not exist) and
+        ``latest`` of a subject without versions is compatible.
         """
-        subject = self._config.resolve_alias(subject)
+        subject = normalize(self._config.resolve_alias(subject))
+        if request.empty:
+            raise RegistryError.invalid_schema("Empty schema")
         level = self._config.effective_compatibility(subject)
         live = self._state.versions(subject)
         if version is None:
-            candidate = self._candidates.prepare(request)
+            candidate = self._candidates.prepare(request, subject)
             return self.problems(subject, candidate.parsed, candidate.metadata, live, level)
-        if not live:
-            raise RegistryError.subject_not_found(subject)
-        entry = live[-1] if version == LATEST else next((v for v in live if v.version == version), None)
-        if entry is None:
-            raise RegistryError.version_not_found(version)
-        candidate = self._candidates.prepare(request)
+        if version == LATEST:
+            against = live[-1:]
+        else:
+            against = [v for v in live if v.version == version]
+            if not against:
+                raise RegistryError.version_not_found(version)
+        candidate = self._candidates.prepare(request, subject)
         single = CompatibilityLevel(level.value.removesuffix("_TRANSITIVE"))
-        return self.problems(subject, candidate.parsed, candidate.metadata, [entry], single)
+        return self.problems(subject, candidate.parsed, candidate.metadata, against, single)

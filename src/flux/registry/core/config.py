@@ -1,10 +1,12 @@
 """Configuration and modes (Confluent's ConfigResource and ModeResource): levels, data-contract
 defaults and overrides, ``compatibilityGroup``, ``alias``, ``normalize``, ``validateFields``.
 
-A subject's config *in scope* is its own when it has one, else the global one (the whole
-object, as Confluent picks it); the compatibility level alone falls back further, to the global
-level and then BACKWARD, so that a subject config holding only, say, ``defaultMetadata`` still
-checks compatibility.
+A subject's config *in scope* is its own when it has one, else its context's (``:.ctx:``), else
+the global one (the whole object, as Confluent picks it); the compatibility level alone falls
+back further, to the global level and then BACKWARD, so that a subject config holding only, say,
+``defaultMetadata`` still checks compatibility. Modes fall back the same way, except that a global
+READONLY_OVERRIDE overrides every subject's mode. In READONLY and READONLY_OVERRIDE configs can be
+neither changed nor deleted (42205), as Confluent refuses them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Final
 from flux.registry.core.context import RegistryContext
 from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.model import Mode
+from flux.registry.core.qualified import context_key, context_of, is_context_only, normalize
 from flux.registry.core.records import ConfigRecord, ModeRecord
 from flux.registry.core.requests import parse_level, parse_mode
 from flux.registry.core.subject_config import SubjectConfig
@@ -58,15 +61,24 @@ class ConfigOperations:
             f"Subject '{subject}' does not have subject-level compatibility configured",
         )
 
+    def _scoped_config(self, subject: str) -> SubjectConfig | None:
+        """The subject's own config, else its context's (None: neither has one)."""
+        configs = self._ctx.state.configs
+        own = configs.get(subject)
+        if own is None and not is_context_only(subject):
+            key = context_key(context_of(subject))
+            own = configs.get(key) if key is not None else None
+        return own
+
     def config_in_scope(self, subject: str) -> SubjectConfig:
-        own = self._ctx.state.configs.get(subject)
+        own = self._scoped_config(subject)
         return own if own is not None else self.global_config()
 
     def global_compatibility(self) -> CompatibilityLevel:
         return parse_level(self.global_config().compatibility)
 
     def effective_compatibility(self, subject: str) -> CompatibilityLevel:
-        own = self._ctx.state.configs.get(subject)
+        own = self._scoped_config(subject)
         if own is not None and own.compatibility is not None:
             return parse_level(own.compatibility)
         return self.global_compatibility()
@@ -76,18 +88,35 @@ class ConfigOperations:
         own = self._ctx.state.configs.get(subject)
         return own.alias if own is not None and own.alias else subject
 
+    @staticmethod
+    def scope_key(subject: str | None) -> str | None:
+        """Where ``/config/{subject}`` and ``/mode/{subject}`` keep their value: ``:.:`` is the
+        global one (as Confluent treats the default context), subjects are normalised."""
+        if subject is None or normalize(subject) == "":
+            return None
+        return normalize(subject)
+
+    def _require_config_writable(self, subject: str | None) -> None:
+        mode = self.global_mode() if subject is None else self.effective_mode(subject)
+        if mode in (Mode.READONLY, Mode.READONLY_OVERRIDE):
+            raise RegistryError.not_permitted(f"Subject {subject} is in read-only mode")
+
     async def set_config(self, subject: str | None, changes: Mapping[str, object]) -> SubjectConfig:
-        """``PUT /config[/{subject}]`` with validated ``changes``: the resulting stored config."""
+        """``PUT /config[/{subject}]`` with validated ``changes``: the resulting stored config
+        (no record is written when nothing changes, e.g. an empty body)."""
         async with self._ctx.write_lock:
+            self._require_config_writable(subject)
             old = self._ctx.state.configs.get(subject) or SubjectConfig()
             new = old.updated(changes)
-            await self._ctx.log.append([ConfigRecord(subject, new)])
+            if new != old or subject not in self._ctx.state.configs:
+                await self._ctx.log.append([ConfigRecord(subject, new)])
         LOG.info("config set", extra={"subject": subject, "compatibility": new.compatibility})
         return new
 
     async def delete_config(self, subject: str | None) -> SubjectConfig:
         """``DELETE /config[/{subject}]``: the config removed (40401 when the subject has none)."""
         async with self._ctx.write_lock:
+            self._require_config_writable(subject)
             if subject is None:
                 previous = self.global_config()
             else:
@@ -104,8 +133,17 @@ class ConfigOperations:
         return parse_mode(self._ctx.state.modes.get(None, Mode.READWRITE))
 
     def effective_mode(self, subject: str) -> Mode:
-        own = self._ctx.state.modes.get(subject)
-        return parse_mode(own) if own is not None else self.global_mode()
+        """Confluent's mode in scope: a global READONLY_OVERRIDE wins, else the subject's own,
+        its context's, the global mode."""
+        global_mode = self.global_mode()
+        if global_mode is Mode.READONLY_OVERRIDE:
+            return global_mode
+        modes = self._ctx.state.modes
+        own = modes.get(subject)
+        if own is None and not is_context_only(subject):
+            key = context_key(context_of(subject))
+            own = modes.get(key) if key is not None else None
+        return parse_mode(own) if own is not None else global_mode
 
     def subject_mode(self, subject: str, *, default_to_global: bool) -> Mode:
         own = self._ctx.state.modes.get(subject)
@@ -144,9 +182,27 @@ class ConfigOperations:
             await self._ctx.log.append([ModeRecord(subject, None)])
         return previous
 
+    async def delete_global_mode(self) -> Mode:
+        """Reset the global mode (READWRITE); answers the mode it was."""
+        async with self._ctx.write_lock:
+            previous = self.global_mode()
+            if None in self._ctx.state.modes:
+                await self._ctx.log.append([ModeRecord(None, None)])
+        return previous
+
     def require_writable(self, subject: str) -> Mode:
         """The subject's mode; 42205 when it is read-only."""
         mode = self.effective_mode(subject)
         if not mode.writable:
             raise RegistryError.not_permitted(f"Subject {subject} is in read-only mode")
+        return mode
+
+    def require_registrable(self, subject: str, *, explicit_id: bool) -> Mode:
+        """Confluent's registration mode check: read-only refuses, an explicit id needs IMPORT
+        and a registration without one needs READWRITE (42205)."""
+        mode = self.require_writable(subject)
+        if explicit_id and mode is not Mode.IMPORT:
+            raise RegistryError.not_permitted(f"Subject {subject} is not in import mode")
+        if not explicit_id and mode is not Mode.READWRITE:
+            raise RegistryError.not_permitted(f"Subject {subject} is not in read-write mode")
         return mode

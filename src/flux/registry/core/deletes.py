@@ -14,6 +14,7 @@ from flux.registry.core.config import ConfigOperations
 from flux.registry.core.context import RegistryContext
 from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.model import SubjectVersion
+from flux.registry.core.qualified import context_of, normalize
 from flux.registry.core.records import ConfigRecord, HighWaterRecord, LogRecord, ModeRecord, SchemaRecord
 from flux.registry.core.requests import LATEST
 
@@ -30,6 +31,10 @@ class Deletes:
         self._state = context.state
         self._config = config
 
+    def _high_water(self, subject: str) -> HighWaterRecord:
+        context = context_of(subject)
+        return HighWaterRecord(self._state.max_id_in(context), context)
+
     def _references_to(self, subject: str, versions: Sequence[SubjectVersion]) -> list[int]:
         found: set[int] = set()
         for entry in versions:
@@ -38,7 +43,7 @@ class Deletes:
 
     async def delete_subject(self, subject: str, *, permanent: bool) -> list[int]:
         """``DELETE /subjects/{subject}``: soft delete, or permanent after a soft delete."""
-        subject = self._config.resolve_alias(subject)
+        subject = normalize(self._config.resolve_alias(subject))
         state = self._state
         async with self._ctx.write_lock:
             self._config.require_writable(subject)
@@ -53,7 +58,7 @@ class Deletes:
                         ErrorCode.SUBJECT_NOT_SOFT_DELETED,
                         f"Subject '{subject}' was not deleted first before being permanently deleted",
                     )
-                records: list[LogRecord] = [HighWaterRecord(state.max_id)]
+                records: list[LogRecord] = [self._high_water(subject)]
                 records += [SchemaRecord(subject, v.version, None) for v in every]
                 if subject in state.configs:
                     records.append(ConfigRecord(subject, None))
@@ -76,7 +81,7 @@ class Deletes:
                     f"One or more references exist to the schema {{subject={subject}}}: ids {referencing}",
                 )
             await self._ctx.log.append(
-                [SchemaRecord(subject, v.version, state.schemas[v.schema_id], deleted=True) for v in live]
+                [SchemaRecord(subject, v.version, state.schemas[v.ref], deleted=True) for v in live]
             )
             LOG.info("subject soft-deleted", extra={"subject": subject, "versions": len(live)})
             return [v.version for v in live]
@@ -95,7 +100,7 @@ class Deletes:
 
     async def delete_version(self, subject: str, version: int, *, permanent: bool) -> int:
         """``DELETE /subjects/{subject}/versions/{version}``."""
-        subject = self._config.resolve_alias(subject)
+        subject = normalize(self._config.resolve_alias(subject))
         state = self._state
         async with self._ctx.write_lock:
             self._config.require_writable(subject)
@@ -118,7 +123,7 @@ class Deletes:
                         f"One or more references exist to the schema {{subject={subject},version={entry.version}}}",
                     )
                 await self._ctx.log.append(
-                    [HighWaterRecord(state.max_id), SchemaRecord(subject, entry.version, None)]
+                    [self._high_water(subject), SchemaRecord(subject, entry.version, None)]
                 )
                 return entry.version
             if entry.deleted:
@@ -136,6 +141,6 @@ class Deletes:
                     f"One or more references exist to the schema {{subject={subject},version={entry.version}}}: "
                     f"ids {referencing}",
                 )
-            schema = state.schemas[entry.schema_id]
+            schema = state.schemas[entry.ref]
             await self._ctx.log.append([SchemaRecord(subject, entry.version, schema, deleted=True)])
             return entry.version

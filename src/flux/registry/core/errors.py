@@ -1,36 +1,11 @@
-"""Confluent Schema Registry error codes, as an exception carrying HTTP status, code and message."""
+"""The registry's answers with Confluent's error codes: an exception carrying HTTP status, code and
+message. The codes themselves live in :mod:`flux.schemas.error_codes` (shared with the clients)."""
 
 from __future__ import annotations
 
-from typing import Final
+from flux.schemas.error_codes import ErrorCode
 
 __all__ = ["ErrorCode", "RegistryError"]
-
-
-class ErrorCode:
-    """Confluent's ``error_code`` values (HTTP status x 100 + detail)."""
-
-    SUBJECT_NOT_FOUND: Final = 40401
-    VERSION_NOT_FOUND: Final = 40402
-    SCHEMA_NOT_FOUND: Final = 40403
-    SUBJECT_SOFT_DELETED: Final = 40404
-    SUBJECT_NOT_SOFT_DELETED: Final = 40405
-    VERSION_SOFT_DELETED: Final = 40406
-    VERSION_NOT_SOFT_DELETED: Final = 40407
-    SUBJECT_COMPATIBILITY_NOT_CONFIGURED: Final = 40408
-    SUBJECT_MODE_NOT_CONFIGURED: Final = 40409
-    INCOMPATIBLE_SCHEMA: Final = 409
-    INVALID_SCHEMA: Final = 42201
-    INVALID_VERSION: Final = 42202
-    INVALID_COMPATIBILITY_LEVEL: Final = 42203
-    INVALID_MODE: Final = 42204
-    OPERATION_NOT_PERMITTED: Final = 42205
-    REFERENCE_EXISTS: Final = 42206
-    SCHEMA_TOO_LARGE: Final = 42209
-    INVALID_RULESET: Final = 42210
-    STORE_ERROR: Final = 50001
-    OPERATION_TIMEOUT: Final = 50002
-    FORWARDING_ERROR: Final = 50003
 
 
 class RegistryError(Exception):

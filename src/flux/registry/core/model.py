@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flux.registry.core.metadata import Metadata
+from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of
 from flux.registry.core.rules import RuleSet
 from flux.schemas.types import SchemaType
 
-__all__ = ["Mode", "Reference", "StoredSchema", "SubjectVersion"]
+__all__ = ["Mode", "Reference", "SchemaRef", "StoredSchema", "SubjectVersion"]
+
+# A stored schema's key: ids are allocated per context, so (context, id).
+SchemaRef = tuple[str, int]
 
 
 class Mode(StrEnum):
@@ -42,7 +46,8 @@ class StoredSchema:
     """A schema with its global id (shared by every subject version holding the same schema).
 
     As in Confluent, an id names the schema *with* its ``metadata`` and ``rule_set``: the same
-    text with other metadata or rules is another schema with another id.
+    text with other metadata or rules is another schema with another id. Ids are unique within
+    a ``context``; references without a context resolve in the schema's own.
     """
 
     schema_id: int
@@ -51,13 +56,19 @@ class StoredSchema:
     references: tuple[Reference, ...] = ()
     metadata: Metadata | None = None
     rule_set: RuleSet | None = None
+    context: str = DEFAULT_CONTEXT
 
-    def to_json(self) -> dict[str, object]:
-        """``schema`` plus ``schemaType`` (omitted for Avro), ``references``, ``metadata`` and
-        ``ruleSet`` (each omitted when absent), as Confluent."""
+    @property
+    def ref(self) -> SchemaRef:
+        return (self.context, self.schema_id)
+
+    def to_json(self, guid: str | None = None) -> dict[str, object]:
+        """``guid`` (when given), ``schemaType`` (always, AVRO too, as Confluent 8's answers),
+        ``references``, ``metadata`` and ``ruleSet`` (each omitted when absent), ``schema``."""
         body: dict[str, object] = {}
-        if self.schema_type is not SchemaType.AVRO:
-            body["schemaType"] = str(self.schema_type)
+        if guid is not None:
+            body["guid"] = guid
+        body["schemaType"] = str(self.schema_type)
         if self.references:
             body["references"] = [r.to_json() for r in self.references]
         if self.metadata is not None:
@@ -76,3 +87,8 @@ class SubjectVersion:
     version: int
     schema_id: int
     deleted: bool = False
+
+    @property
+    def ref(self) -> SchemaRef:
+        """The key of the schema this version holds (ids are per context)."""
+        return (context_of(self.subject), self.schema_id)

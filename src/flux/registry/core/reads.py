@@ -1,13 +1,18 @@
 """Reads (Confluent's SchemasResource, SubjectsResource and the GETs of SubjectVersionsResource):
-schemas by id, subjects, versions, lookups and the latest version with given metadata.
+schemas by id and by guid, subjects, versions, lookups and the latest version with given metadata.
 
-Every answer that carries a schema carries its ``metadata`` and ``ruleSet`` (when it has them).
-Subject paths go through the subject's ``alias`` first, as Confluent's alias filter does.
+Every answer that carries a schema carries its ``guid``, its ``schemaType`` (AVRO too, as
+Confluent 8) and its ``metadata`` and ``ruleSet`` (when it has them). Subject paths go through
+the subject's ``alias`` first, as Confluent's alias filter does. Ids are looked up in the context
+of the ``subject`` given (the default context without one); a version read or a lookup of a
+subject without a context that finds nothing tries the same name in every other context, as
+Confluent's ``...UsingContexts`` reads do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from flux.registry.core.candidates import Candidates
 from flux.registry.core.config import ConfigOperations
@@ -15,11 +20,21 @@ from flux.registry.core.context import RegistryContext
 from flux.registry.core.data_contracts import complete_contracts
 from flux.registry.core.errors import RegistryError
 from flux.registry.core.model import StoredSchema, SubjectVersion
+from flux.registry.core.qualified import (
+    CONTEXT_WILDCARD,
+    DEFAULT_CONTEXT,
+    context_of,
+    is_context_only,
+    local_name,
+    normalize,
+)
 from flux.registry.core.requests import LATEST, SchemaRequest
 from flux.schemas.protobuf_schema import ParsedProtobuf
 from flux.schemas.types import SchemaType
 
 __all__ = ["Reads"]
+
+_Found = TypeVar("_Found")
 
 
 class Reads:
@@ -30,56 +45,59 @@ class Reads:
         self._config = config
         self._candidates = candidates
 
-    # ------------------------------------------------------------------ schemas by id
-    def schema_by_id(self, schema_id: int) -> StoredSchema:
-        schema = self._state.schemas.get(schema_id)
+    # ------------------------------------------------------------------ schemas by id and guid
+    def schema_by_id(self, schema_id: int, subject: str | None = None) -> StoredSchema:
+        schema = self._state.schemas.get((context_of(subject), schema_id))
         if schema is None:
             raise RegistryError.schema_not_found(f"Schema {schema_id} not found")
+        return schema
+
+    def schema_by_guid(self, guid: str) -> StoredSchema:
+        schema = self._state.by_guid(guid)
+        if schema is None:
+            raise RegistryError.schema_not_found(f"Schema {guid} not found")
         return schema
 
     def schema_json(
         self, schema: StoredSchema, *, fetch_max_id: bool = False, serialized: bool = False
     ) -> dict[str, object]:
         """A schema's JSON; ``serialized`` gives Protobuf as a base64 ``FileDescriptorProto``
-        (``format=serialized``), ``fetch_max_id`` adds ``maxId``."""
-        body = schema.to_json()
+        (``format=serialized``), ``fetch_max_id`` adds ``maxId`` (of the schema's context)."""
+        body = schema.to_json(self._state.guid_of(schema.ref))
         if fetch_max_id:
-            body["maxId"] = self._state.max_id
+            body["maxId"] = self._state.max_id_in(schema.context)
         if serialized and schema.schema_type is SchemaType.PROTOBUF:
-            parsed = self._state.parsed(schema.schema_id).parsed
+            parsed = self._state.parsed(schema.ref).parsed
             if isinstance(parsed, ParsedProtobuf):
                 body["schema"] = parsed.serialized_base64()
         return body
 
-    def subjects_of_id(self, schema_id: int, *, deleted: bool) -> list[str]:
-        self.schema_by_id(schema_id)
-        state = self._state
-        return sorted(
-            {s for s, v in state.users_of(schema_id) if deleted or not state.subjects[s][v].deleted}
-        )
-
-    def versions_of_id(self, schema_id: int, *, deleted: bool) -> list[dict[str, object]]:
-        self.schema_by_id(schema_id)
+    def _users(self, schema_id: int, subject: str | None, deleted: bool) -> list[tuple[str, int]]:
+        schema = self.schema_by_id(schema_id, subject)
         state = self._state
         return [
-            {"subject": s, "version": v}
-            for s, v in state.users_of(schema_id)
-            if deleted or not state.subjects[s][v].deleted
+            (s, v)
+            for s, v in state.users_of(schema.ref)
+            if (deleted or not state.subjects[s][v].deleted)
+            and (not subject or is_context_only(subject) or s == normalize(subject))
         ]
 
-    def list_schemas(
-        self, *, prefix: str, deleted: bool, latest_only: bool, offset: int, limit: int
+    def subjects_of_id(self, schema_id: int, *, subject: str | None = None, deleted: bool) -> list[str]:
+        return sorted({s for s, _ in self._users(schema_id, subject, deleted)})
+
+    def versions_of_id(
+        self, schema_id: int, *, subject: str | None = None, deleted: bool
     ) -> list[dict[str, object]]:
+        return [{"subject": s, "version": v} for s, v in self._users(schema_id, subject, deleted)]
+
+    def list_schemas(self, *, prefix: str, deleted: bool, latest_only: bool) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
-        for subject in self._state.subject_names(include_deleted=deleted):
-            if not subject.startswith(prefix):
-                continue
+        for subject in self.subjects(prefix=prefix, deleted=deleted, deleted_only=False):
             versions = self._state.versions(subject, include_deleted=deleted)
             if latest_only:
                 versions = versions[-1:]
             rows.extend(self.version_json(v) for v in versions)
-        end = None if limit < 0 else offset + limit
-        return rows[offset:end]
+        return rows
 
     def max_id(self) -> int:
         return self._state.max_id
@@ -88,9 +106,16 @@ class Reads:
         """(schemas, live subjects), for the metrics."""
         return len(self._state.schemas), len(self._state.subject_names())
 
+    def versions_by_type(self) -> tuple[Mapping[SchemaType, int], Mapping[SchemaType, int]]:
+        """Subject versions registered and soft-deleted, by schema type, since start-up."""
+        return self._state.created, self._state.deleted
+
+    def contexts(self) -> list[str]:
+        return self._state.contexts()
+
     # ------------------------------------------------------------------ subjects and versions
     def stored(self, entry: SubjectVersion) -> StoredSchema:
-        return self._state.schemas[entry.schema_id]
+        return self._state.schemas[entry.ref]
 
     def version_json(self, entry: SubjectVersion, *, serialized: bool = False) -> dict[str, object]:
         body: dict[str, object] = {"subject": entry.subject, "version": entry.version, "id": entry.schema_id}
@@ -98,8 +123,29 @@ class Reads:
         return body
 
     def subjects(self, *, prefix: str, deleted: bool, deleted_only: bool) -> list[str]:
+        """Subjects whose qualified name starts with ``prefix``: Confluent's default, ``:*:``,
+        lists every context; a plain prefix looks in the default context."""
         names = self._state.subject_names(include_deleted=deleted, deleted_only=deleted_only)
-        return [n for n in names if n.startswith(prefix)]
+        if prefix in ("", CONTEXT_WILDCARD):
+            return names
+        if prefix.startswith(":") and context_of(prefix) != DEFAULT_CONTEXT:
+            wanted = context_of(prefix)
+            return [
+                n for n in names if context_of(n) == wanted and local_name(n).startswith(local_name(prefix))
+            ]
+        plain = normalize(prefix)
+        return [n for n in names if context_of(n) == DEFAULT_CONTEXT and n.startswith(plain)]
+
+    def _in_contexts(self, subject: str, find: Callable[[str], _Found | None]) -> _Found | None:
+        """``find`` on the subject, then (a subject without a context) in every other context."""
+        found = find(subject)
+        if found is not None or context_of(subject) != DEFAULT_CONTEXT:
+            return found
+        for context in self._state.contexts()[1:]:
+            found = find(f":{context}:{subject}")
+            if found is not None:
+                return found
+        return None
 
     def _versions_or_404(self, subject: str, *, deleted: bool) -> list[SubjectVersion]:
         versions = self._state.versions(subject, include_deleted=deleted)
@@ -108,18 +154,24 @@ class Reads:
         return versions
 
     def versions(self, subject: str, *, deleted: bool, deleted_only: bool = False) -> list[int]:
-        subject = self._config.resolve_alias(subject)
+        subject = normalize(self._config.resolve_alias(subject))
         versions = self._versions_or_404(subject, deleted=deleted or deleted_only)
         return [v.version for v in versions if not deleted_only or v.deleted]
 
     def get_version(self, subject: str, version: int, *, deleted: bool) -> SubjectVersion:
         """One version (``LATEST`` for the newest); 40401 / 40402 as Confluent."""
-        versions = self._versions_or_404(self._config.resolve_alias(subject), deleted=deleted)
-        if version == LATEST:
-            return versions[-1]
-        for entry in versions:
-            if entry.version == version:
-                return entry
+        subject = normalize(self._config.resolve_alias(subject))
+
+        def find(name: str) -> SubjectVersion | None:
+            versions = self._state.versions(name, include_deleted=deleted)
+            if version == LATEST:
+                return versions[-1] if versions else None
+            return next((v for v in versions if v.version == version), None)
+
+        found = self._in_contexts(subject, find)
+        if found is not None:
+            return found
+        self._versions_or_404(subject, deleted=deleted)
         raise RegistryError.version_not_found(version)
 
     def referenced_by(self, subject: str, version: int) -> list[int]:
@@ -132,11 +184,22 @@ class Reads:
 
         As Confluent, a request that matches nothing is tried once more with the metadata and
         rule set a registration would give it (config defaults and overrides, or the latest
-        version's).
+        version's); an empty schema matches nothing (40403 when the subject exists).
         """
-        subject = self._config.resolve_alias(subject)
-        self._versions_or_404(subject, deleted=deleted)
-        candidate = self._candidates.prepare(request)
+        subject = normalize(self._config.resolve_alias(subject))
+        if request.empty:
+            self._versions_or_404(subject, deleted=deleted)
+            raise RegistryError.schema_not_found()
+        found = self._in_contexts(subject, lambda name: self._lookup_in(name, request, deleted))
+        if found is None:
+            self._versions_or_404(subject, deleted=deleted)
+            raise RegistryError.schema_not_found()
+        return self.version_json(found)
+
+    def _lookup_in(self, subject: str, request: SchemaRequest, deleted: bool) -> SubjectVersion | None:
+        if not self._state.versions(subject, include_deleted=deleted):
+            return None
+        candidate = self._candidates.prepare(request, subject)
         found = self._candidates.match_in_subject(subject, candidate, deleted=deleted)
         live = self._state.versions(subject)
         if found is None and live:
@@ -151,16 +214,14 @@ class Reads:
             if (metadata, rule_set) != (candidate.metadata, candidate.rule_set):
                 completed = candidate.with_contracts(metadata, rule_set)
                 found = self._candidates.match_in_subject(subject, completed, deleted=deleted)
-        if found is None:
-            raise RegistryError.schema_not_found()
-        return self.version_json(found)
+        return found
 
     def latest_with_metadata(
         self, subject: str, wanted: Mapping[str, str], *, deleted: bool
     ) -> SubjectVersion:
         """``GET /subjects/{subject}/metadata``: the newest version whose metadata has every
         property in ``wanted`` (40401 without versions, 40403 when none matches)."""
-        subject = self._config.resolve_alias(subject)
+        subject = normalize(self._config.resolve_alias(subject))
         for entry in reversed(self._versions_or_404(subject, deleted=deleted)):
             metadata = self.stored(entry).metadata
             if metadata is not None and all(metadata.get(k) == v for k, v in wanted.items()):

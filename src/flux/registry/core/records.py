@@ -14,7 +14,11 @@ Keys are compact JSON with a fixed attribute order (compaction compares key byte
   topics written by Confluent's server: soft-deletes versions up to ``version``).
 * ``{"keytype":"NOOP","magic":0}``: ignored.
 * ``{"keytype":"ID_HIGH_WATER","magic":0}`` → ``{"id": N}``: Flux's own record, written before a
-  permanent delete, so that ids stay unique after the deleted records are compacted away.
+  permanent delete, so that ids stay unique after the deleted records are compacted away. Ids are
+  allocated per context: a context other than the default one has its own key
+  (``{"keytype":"ID_HIGH_WATER","context":".ctx","magic":0}``, value ``{"id": N, "context": ".ctx"}``).
+
+A subject of another context is stored qualified (``:.ctx:name``), as Confluent stores it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any, Final
 
 from flux.registry.core.metadata import Metadata
 from flux.registry.core.model import Reference, StoredSchema
+from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of
 from flux.registry.core.rules import RuleSet
 from flux.registry.core.subject_config import SubjectConfig
 from flux.schemas.types import SchemaType
@@ -76,6 +81,7 @@ class DeleteSubjectRecord:
 @dataclass(frozen=True, slots=True)
 class HighWaterRecord:
     schema_id: int
+    context: str = DEFAULT_CONTEXT
 
 
 LogRecord = SchemaRecord | ConfigRecord | ModeRecord | DeleteSubjectRecord | HighWaterRecord
@@ -116,8 +122,11 @@ def encode_record(record: LogRecord) -> tuple[bytes, bytes | None]:
     if isinstance(record, DeleteSubjectRecord):
         key = _dump({"keytype": "DELETE_SUBJECT", "subject": record.subject, "magic": 0})
         return key, _dump({"subject": record.subject, "version": record.version})
-    key = _dump({"keytype": "ID_HIGH_WATER", "magic": 0})
-    return key, _dump({"id": record.schema_id})
+    if record.context == DEFAULT_CONTEXT:
+        key = _dump({"keytype": "ID_HIGH_WATER", "magic": 0})
+        return key, _dump({"id": record.schema_id})
+    key = _dump({"keytype": "ID_HIGH_WATER", "context": record.context, "magic": 0})
+    return key, _dump({"id": record.schema_id, "context": record.context})
 
 
 def _references(raw: Any) -> tuple[Reference, ...]:
@@ -126,7 +135,7 @@ def _references(raw: Any) -> tuple[Reference, ...]:
     return tuple(Reference(str(r["name"]), str(r["subject"]), int(r["version"])) for r in raw)
 
 
-def _schema(v: dict[str, Any]) -> StoredSchema:
+def _schema(v: dict[str, Any], subject: str) -> StoredSchema:
     metadata, rule_set = v.get("metadata"), v.get("ruleSet")
     return StoredSchema(
         schema_id=int(v["id"]),
@@ -135,6 +144,7 @@ def _schema(v: dict[str, Any]) -> StoredSchema:
         references=_references(v.get("references")),
         metadata=None if metadata is None else Metadata.from_json(metadata),
         rule_set=None if rule_set is None else RuleSet.from_json(rule_set),
+        context=context_of(subject),
     )
 
 
@@ -159,7 +169,7 @@ def decode_record(key: bytes | None, value: bytes | None) -> LogRecord | None:
             subject, version = str(k["subject"]), int(k["version"])
             if v is None:
                 return SchemaRecord(subject, version, None)
-            return SchemaRecord(subject, version, _schema(v), deleted=bool(v.get("deleted", False)))
+            return SchemaRecord(subject, version, _schema(v, subject), deleted=bool(v.get("deleted", False)))
         if keytype == "CONFIG":
             return ConfigRecord(k.get("subject"), None if v is None else SubjectConfig.from_json(v))
         if keytype == "MODE":
@@ -170,7 +180,9 @@ def decode_record(key: bytes | None, value: bytes | None) -> LogRecord | None:
                 return None
             return DeleteSubjectRecord(str(v["subject"]), int(v["version"]))
         if keytype == "ID_HIGH_WATER":
-            return None if v is None else HighWaterRecord(int(v["id"]))
+            if v is None:
+                return None
+            return HighWaterRecord(int(v["id"]), str(v.get("context") or DEFAULT_CONTEXT))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"malformed {keytype} record: {exc}") from None
     return None

@@ -22,6 +22,7 @@ __all__ = [
     "SchemaRequest",
     "check_contract_sizes",
     "config_update",
+    "invalid_schema_message",
     "parse_level",
     "parse_mode",
     "parse_version",
@@ -51,6 +52,24 @@ class SchemaRequest:
     version: int | None = None
     metadata: Metadata | None = None
     rule_set: RuleSet | None = None
+
+    @property
+    def empty(self) -> bool:
+        """No schema text: a registration takes the previous version's schema, as Confluent."""
+        return not self.text.strip()
+
+
+def invalid_schema_message(request: SchemaRequest, subject: str | None, detail: str) -> str:
+    """Confluent's 42201 message: the schema as its ``Schema.toString`` prints it, then details."""
+    r = request
+    refs = ", ".join(f"{{name='{x.name}', subject='{x.subject}', version={x.version}}}" for x in r.references)
+    metadata = None if r.metadata is None else r.metadata.to_json()
+    rule_set = None if r.rule_set is None else r.rule_set.to_json()
+    shown = (
+        f"{{subject={subject},version={r.version or 0},id={r.schema_id or -1},schemaType={r.schema_type},"
+        f"references=[{refs}],metadata={metadata},ruleSet={rule_set},schema={r.text}}}"
+    )
+    return f"Invalid schema {shown} with refs [{refs}] of type {r.schema_type}, details: {detail}"
 
 
 def parse_version(raw: str) -> int:
@@ -181,17 +200,18 @@ def schema_request(body: dict[str, Any], *, register: bool = False) -> SchemaReq
     ``references``, ``metadata``, ``ruleSet``; with ``register`` also ``id`` and ``version``,
     and the rule set is validated as Confluent validates registrations)."""
     text = body.get("schema")
-    if text is None or (isinstance(text, str) and not text.strip()):
-        raise RegistryError.invalid_schema("Empty schema")
+    if text is None:
+        text = ""  # empty: see SchemaRequest.empty
     if isinstance(text, dict | list):
         text = json.dumps(text)  # a schema sent as JSON rather than as a string
     if not isinstance(text, str):
         raise RegistryError.invalid_schema("Invalid schema: schema must be a string")
     raw_type = body.get("schemaType") or "AVRO"
     try:
-        schema_type = SchemaType(str(raw_type).upper())
+        schema_type = SchemaType(raw_type if isinstance(raw_type, str) else str(raw_type))
     except ValueError:
-        raise RegistryError.invalid_schema(f"Invalid schema type {raw_type!r}") from None
+        # Confluent's provider lookup is by exact name: "json" is not JSON.
+        raise RegistryError.invalid_schema(f"Invalid schema type {raw_type}") from None
     metadata, rule_set = _contracts(body)
     schema_id, version = _register_fields(body) if register else (None, None)
     if register:

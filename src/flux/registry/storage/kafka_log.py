@@ -72,6 +72,7 @@ class KafkaRecordLog:
         self.replay_seconds: float | None = None
         self._started_at = 0.0
         self.consumer_error: str | None = None
+        self.cluster_id: str | None = None  # the Kafka cluster's id, for /v1/metadata/id
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -124,6 +125,7 @@ class KafkaRecordLog:
                     ):
                         LOG.info("created the registry topic", extra={"topic": self.topic})
                     _, high = consumer.get_watermark_offsets(partition, timeout=5.0, cached=False)
+                    self.cluster_id = consumer.list_topics(self.topic, timeout=5.0).cluster_id
                     break
                 except Exception as exc:  # KafkaException while the broker starts
                     self.consumer_error = str(exc)

@@ -11,22 +11,29 @@ from flux.registry.core.service import RegistryService
 
 from .compatibility import CompatibilityRoutes
 from .config import ConfigRoutes
-from .schemas import SchemaRoutes
+from .prefix import CONTEXT_PREFIX
+from .schemas import SchemaRoutes, ServerIdentity
 from .subjects import SubjectRoutes
 
-__all__ = ["READ_ONLY_POSTS", "RegistryRoutes"]
+__all__ = ["READ_ONLY_POSTS", "RegistryRoutes", "ServerIdentity", "is_read_only_post"]
 
 # POST routes that only read (lookups and compatibility checks): allowed to read-only users and
 # answered locally by followers.
 READ_ONLY_POSTS: Final = ("/subjects/{subject}", "/compatibility/")
 
 
+def is_read_only_post(route: str) -> bool:
+    """True for a lookup or compatibility check (also under ``/contexts/{context}``)."""
+    route = route.removeprefix(CONTEXT_PREFIX)
+    return route == READ_ONLY_POSTS[0] or route.startswith(READ_ONLY_POSTS[1])
+
+
 class RegistryRoutes:
     """Every route of the v1 API; :meth:`add_to` wires them into an application."""
 
-    def __init__(self, service: RegistryService) -> None:
+    def __init__(self, service: RegistryService, identity: ServerIdentity) -> None:
         self._parts = (
-            SchemaRoutes(service),
+            SchemaRoutes(service, identity),
             SubjectRoutes(service),
             ConfigRoutes(service),
             CompatibilityRoutes(service),

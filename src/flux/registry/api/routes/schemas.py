@@ -1,6 +1,9 @@
-"""``/``, ``/contexts`` and ``/schemas``: schema types, listing, and schemas by global id."""
+"""``/``, ``/contexts``, ``/schemas`` and ``/v1/metadata``: schema types, listing, schemas by id and
+by guid, contexts, and the server's cluster ids and version."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -8,9 +11,23 @@ from flux.registry.core.errors import RegistryError
 from flux.registry.core.service import RegistryService
 from flux.schemas.types import SchemaType
 
-from ..http import CONTENT_TYPE, json_body, json_response, query_bool, query_int
+from ..http import CONTENT_TYPE, json_body, json_response, paginate, query_bool
+from .prefix import add_route, request_context, subject_query
 
-__all__ = ["SchemaRoutes"]
+__all__ = ["SchemaRoutes", "ServerIdentity"]
+
+
+class ServerIdentity:
+    """What ``/v1/metadata`` tells: the Kafka cluster's id, the registry's group and version."""
+
+    def __init__(self, kafka_cluster_id: Callable[[], str | None], group_id: str, version: str) -> None:
+        self._kafka_cluster_id = kafka_cluster_id  # asked when needed: known once the log started
+        self.group_id = group_id
+        self.version = version
+
+    @property
+    def kafka_cluster_id(self) -> str:
+        return self._kafka_cluster_id() or ""
 
 
 def _schema_id(request: web.Request) -> int:
@@ -22,44 +39,63 @@ def _schema_id(request: web.Request) -> int:
 
 
 class SchemaRoutes:
-    """Handlers of Confluent's root, contexts and schemas resources."""
+    """Handlers of Confluent's root, contexts, schemas and server-metadata resources."""
 
-    def __init__(self, service: RegistryService) -> None:
+    def __init__(self, service: RegistryService, identity: ServerIdentity) -> None:
         self._reads = service.reads
+        self._identity = identity
         self._id_bodies: dict[int, bytes] = {}
 
     def add_to(self, router: web.UrlDispatcher) -> None:
         router.add_get("/", self.root)
         router.add_get("/contexts", self.contexts)
-        router.add_get("/schemas/types", self.schema_types)
-        router.add_get("/schemas", self.list_schemas)
-        router.add_get("/schemas/ids/{id}", self.schema_by_id)
-        router.add_get("/schemas/ids/{id}/schema", self.raw_schema_by_id)
-        router.add_get("/schemas/ids/{id}/subjects", self.subjects_by_id)
-        router.add_get("/schemas/ids/{id}/versions", self.versions_by_id)
+        router.add_get("/v1/metadata/id", self.cluster_id)
+        router.add_get("/v1/metadata/version", self.server_version)
+        for path, handler in (
+            ("/schemas/types", self.schema_types),
+            ("/schemas", self.list_schemas),
+            ("/schemas/ids/{id}", self.schema_by_id),
+            ("/schemas/ids/{id}/schema", self.raw_schema_by_id),
+            ("/schemas/ids/{id}/subjects", self.subjects_by_id),
+            ("/schemas/ids/{id}/versions", self.versions_by_id),
+            ("/schemas/guids/{guid}", self.schema_by_guid),
+        ):
+            add_route(router, "GET", path, handler)
 
     async def root(self, request: web.Request) -> web.Response:
         return json_response({})
 
     async def contexts(self, request: web.Request) -> web.Response:
-        return json_response(["."])
+        return json_response(self._reads.contexts())
+
+    async def cluster_id(self, request: web.Request) -> web.Response:
+        clusters = {
+            "kafka-cluster": self._identity.kafka_cluster_id,
+            "schema-registry-cluster": self._identity.group_id,
+        }
+        return json_response({"scope": {"path": [], "clusters": clusters}})
+
+    async def server_version(self, request: web.Request) -> web.Response:
+        return json_response({"version": self._identity.version, "commitId": ""})
 
     async def schema_types(self, request: web.Request) -> web.Response:
-        return json_response([str(SchemaType.PROTOBUF), str(SchemaType.AVRO)])
+        return json_response([str(SchemaType.JSON), str(SchemaType.PROTOBUF), str(SchemaType.AVRO)])
 
     async def list_schemas(self, request: web.Request) -> web.Response:
+        prefix = request.query.get("subjectPrefix", "")
+        context = request_context(request)
+        if context != ".":
+            prefix = f":{context}:{prefix}"
         rows = self._reads.list_schemas(
-            prefix=request.query.get("subjectPrefix", ""),
+            prefix=prefix,
             deleted=query_bool(request, "deleted"),
             latest_only=query_bool(request, "latestOnly"),
-            offset=max(0, query_int(request, "offset", 0)),
-            limit=query_int(request, "limit", -1),
         )
-        return json_response(rows)
+        return json_response(paginate(request, rows))
 
     async def schema_by_id(self, request: web.Request) -> web.Response:
-        schema = self._reads.schema_by_id(_schema_id(request))
-        if request.query:
+        schema = self._reads.schema_by_id(_schema_id(request), subject_query(request))
+        if request.query or schema.context != ".":
             body = self._reads.schema_json(
                 schema,
                 fetch_max_id=query_bool(request, "fetchMaxId"),
@@ -69,20 +105,27 @@ class SchemaRoutes:
         # the hot path of every deserializer: ids are immutable and never reused, so cache the body
         cached = self._id_bodies.get(schema.schema_id)
         if cached is None:
-            cached = json_body(schema.to_json())
+            cached = json_body(self._reads.schema_json(schema))
             self._id_bodies[schema.schema_id] = cached
         return web.Response(body=cached, content_type=CONTENT_TYPE)
 
     async def raw_schema_by_id(self, request: web.Request) -> web.Response:
-        schema = self._reads.schema_by_id(_schema_id(request))
+        schema = self._reads.schema_by_id(_schema_id(request), subject_query(request))
         return web.Response(text=schema.text, content_type=CONTENT_TYPE)
 
     async def subjects_by_id(self, request: web.Request) -> web.Response:
-        return json_response(
-            self._reads.subjects_of_id(_schema_id(request), deleted=query_bool(request, "deleted"))
+        subjects = self._reads.subjects_of_id(
+            _schema_id(request), subject=subject_query(request), deleted=query_bool(request, "deleted")
         )
+        return json_response(paginate(request, subjects))
 
     async def versions_by_id(self, request: web.Request) -> web.Response:
-        return json_response(
-            self._reads.versions_of_id(_schema_id(request), deleted=query_bool(request, "deleted"))
+        versions = self._reads.versions_of_id(
+            _schema_id(request), subject=subject_query(request), deleted=query_bool(request, "deleted")
         )
+        return json_response(paginate(request, versions))
+
+    async def schema_by_guid(self, request: web.Request) -> web.Response:
+        schema = self._reads.schema_by_guid(request.match_info["guid"])
+        body = self._reads.schema_json(schema, serialized=request.query.get("format") == "serialized")
+        return json_response(body)

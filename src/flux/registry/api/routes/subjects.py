@@ -7,7 +7,8 @@ from aiohttp import web
 from flux.registry.core.requests import parse_version, schema_request
 from flux.registry.core.service import RegistryService
 
-from ..http import CONTENT_TYPE, json_response, query_bool, query_pairs, read_json_object
+from ..http import CONTENT_TYPE, json_response, paginate, query_bool, query_pairs, read_json_object
+from .prefix import add_route, request_context
 
 __all__ = ["SubjectRoutes"]
 
@@ -21,24 +22,31 @@ class SubjectRoutes:
         self._deletes = service.deletes
 
     def add_to(self, router: web.UrlDispatcher) -> None:
-        router.add_get("/subjects", self.list_subjects)
-        router.add_post("/subjects/{subject}", self.lookup)
-        router.add_delete("/subjects/{subject}", self.delete_subject)
-        router.add_get("/subjects/{subject}/metadata", self.latest_with_metadata)
-        router.add_get("/subjects/{subject}/versions", self.list_versions)
-        router.add_post("/subjects/{subject}/versions", self.register)
-        router.add_get("/subjects/{subject}/versions/{version}", self.get_version)
-        router.add_delete("/subjects/{subject}/versions/{version}", self.delete_version)
-        router.add_get("/subjects/{subject}/versions/{version}/schema", self.raw_version)
-        router.add_get("/subjects/{subject}/versions/{version}/referencedby", self.referenced_by)
+        for method, path, handler in (
+            ("GET", "/subjects", self.list_subjects),
+            ("POST", "/subjects/{subject}", self.lookup),
+            ("DELETE", "/subjects/{subject}", self.delete_subject),
+            ("GET", "/subjects/{subject}/metadata", self.latest_with_metadata),
+            ("GET", "/subjects/{subject}/versions", self.list_versions),
+            ("POST", "/subjects/{subject}/versions", self.register),
+            ("GET", "/subjects/{subject}/versions/{version}", self.get_version),
+            ("DELETE", "/subjects/{subject}/versions/{version}", self.delete_version),
+            ("GET", "/subjects/{subject}/versions/{version}/schema", self.raw_version),
+            ("GET", "/subjects/{subject}/versions/{version}/referencedby", self.referenced_by),
+        ):
+            add_route(router, method, path, handler)
 
     async def list_subjects(self, request: web.Request) -> web.Response:
+        prefix = request.query.get("subjectPrefix", ":*:")
+        context = request_context(request)
+        if context != ".":
+            prefix = f":{context}:{'' if prefix == ':*:' else prefix}"
         names = self._reads.subjects(
-            prefix=request.query.get("subjectPrefix", ""),
+            prefix=prefix,
             deleted=query_bool(request, "deleted"),
             deleted_only=query_bool(request, "deletedOnly"),
         )
-        return json_response(names)
+        return json_response(paginate(request, names))
 
     async def lookup(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
@@ -70,7 +78,7 @@ class SubjectRoutes:
             deleted=query_bool(request, "deleted"),
             deleted_only=query_bool(request, "deletedOnly"),
         )
-        return json_response(versions)
+        return json_response(paginate(request, versions))
 
     async def get_version(self, request: web.Request) -> web.Response:
         version = parse_version(request.match_info["version"])
@@ -90,7 +98,9 @@ class SubjectRoutes:
 
     async def referenced_by(self, request: web.Request) -> web.Response:
         version = parse_version(request.match_info["version"])
-        return json_response(self._reads.referenced_by(request.match_info["subject"], version))
+        return json_response(
+            paginate(request, self._reads.referenced_by(request.match_info["subject"], version))
+        )
 
     async def delete_subject(self, request: web.Request) -> web.Response:
         deleted = await self._deletes.delete_subject(

@@ -1,0 +1,57 @@
+"""Confluent's ``/contexts/{context}/...`` URL prefix: every route again, inside a context.
+
+Under the prefix a ``{subject}`` path parameter is qualified with the context (``/contexts/.ctx/
+subjects/s`` is ``/subjects/:.ctx:s``), and routes without a subject see the context through
+:func:`request_context` (ids, lists, the context's own config and mode).
+
+Example:
+    >>> add_route(router, "GET", "/subjects/{subject}/versions", handler)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from aiohttp import web
+
+from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of, qualify_in
+
+__all__ = ["CONTEXT_PREFIX", "add_route", "request_context", "subject_query"]
+
+CONTEXT_PREFIX: Final = "/contexts/{context}"
+_CONTEXT_KEY: Final = "flux.registry.context"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _in_context(handler: Handler) -> Handler:
+    async def qualified(request: web.Request) -> web.StreamResponse:
+        context = context_of(f":{request.match_info['context']}:")
+        request[_CONTEXT_KEY] = context
+        if "subject" in request.match_info:
+            request.match_info["subject"] = qualify_in(request.match_info["subject"], context)
+        return await handler(request)
+
+    return qualified
+
+
+def add_route(router: web.UrlDispatcher, method: str, path: str, handler: Handler) -> None:
+    """Add ``path`` and its ``/contexts/{context}`` twin."""
+    router.add_route(method, path, handler)
+    router.add_route(method, CONTEXT_PREFIX + path, _in_context(handler))
+
+
+def request_context(request: web.Request) -> str:
+    """The context of the URL prefix (the default context without one)."""
+    context = request.get(_CONTEXT_KEY)
+    return context if isinstance(context, str) else DEFAULT_CONTEXT
+
+
+def subject_query(request: web.Request) -> str | None:
+    """The ``subject`` query parameter, qualified with the prefix's context (or the context
+    alone, ``:.ctx:``, when no subject is given under a prefix)."""
+    subject = request.query.get("subject") or None
+    context = request_context(request)
+    if context == DEFAULT_CONTEXT:
+        return subject
+    return qualify_in(subject, context) if subject else f":{context}:"
