@@ -18,6 +18,7 @@ import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
 from flux.schemas.errors import InvalidSchemaError, SchemaReferenceError
+from flux.schemas.nesting import check_nesting
 
 __all__ = ["ParsedAvro", "avro_compatibility_messages", "parse_avro"]
 
@@ -47,11 +48,13 @@ class ParsedAvro:
 
 def _load_json(text: str, what: str) -> Any:
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except (json.JSONDecodeError, TypeError) as exc:
         raise InvalidSchemaError(f"Invalid Avro schema {what}: not JSON ({exc})") from None
     except RecursionError:
         raise InvalidSchemaError(f"Invalid Avro schema {what}: nested too deeply") from None
+    check_nesting(data, f"Avro schema {what}")
+    return data
 
 
 def _make(json_data: Any, names: avro.name.Names) -> avro.schema.Schema:

@@ -1,9 +1,7 @@
-"""Protobuf compatibility where Flux's rules (``flux.schemas.protobuf_compat``) still differ from
-Confluent 8.1's ``ProtobufSchemaDiff`` (``io.confluent.kafka.schemaregistry.protobuf.diff``).
+"""Protobuf compatibility as Confluent 8.1's ``ProtobufSchemaDiff`` judges it
+(``io.confluent.kafka.schemaregistry.protobuf.diff``), where Flux's rules once differed.
 
-Each ``xfail(strict=True)`` case states Confluent's answer; it starts passing (and so fails as
-XPASS) once ``protobuf_compat`` follows the rule, and then loses its mark. The rules, as
-Confluent's ``FieldSchemaDiff`` and ``SchemaDiff`` apply them:
+The rules, as Confluent's ``FieldSchemaDiff`` and ``SchemaDiff`` apply them:
 
 * an enum field is a scalar of the "general number" group (int32, int64, uint32, uint64, bool), so
   enum <-> those scalars, and one enum type <-> another, are wire compatible;
@@ -27,7 +25,6 @@ from flux.schemas.compatibility import (
 )
 
 L = CompatibilityLevel
-CONFLUENT_RULE = "Confluent's ProtobufSchemaDiff: {}; flux.schemas.protobuf_compat does not yet"
 
 
 def problems(
@@ -51,7 +48,6 @@ def proto(body: str, package: str = "flux.t", imports: tuple[str, ...] = ()) -> 
 ENUMS = "enum Side { BUY = 0; SELL = 1; } enum Kind { A = 0; B = 1; }"
 
 
-@pytest.mark.xfail(strict=True, reason=CONFLUENT_RULE.format("enum <-> int32/int64/uint32/uint64/bool"))
 @pytest.mark.parametrize("scalar", ["int32", "int64", "uint32", "uint64", "bool"])
 def test_enum_field_to_general_number_is_compatible(scalar: str) -> None:
     old = proto(ENUMS + " message M { Side s = 1; }")
@@ -59,14 +55,12 @@ def test_enum_field_to_general_number_is_compatible(scalar: str) -> None:
     assert problems(new, old, L.FULL) == []
 
 
-@pytest.mark.xfail(strict=True, reason=CONFLUENT_RULE.format("int32 -> enum is wire compatible"))
 def test_int32_field_to_enum_is_compatible() -> None:
     old = proto(ENUMS + " message M { int32 s = 1; }")
     new = proto(ENUMS + " message M { Side s = 1; }")
     assert problems(new, old, L.FULL) == []
 
 
-@pytest.mark.xfail(strict=True, reason=CONFLUENT_RULE.format("one enum type -> another is compatible"))
 def test_enum_field_to_another_enum_is_compatible() -> None:
     old = proto(ENUMS + " message M { Side s = 1; }")
     new = proto(ENUMS + " message M { Kind s = 1; }")
@@ -80,7 +74,6 @@ def test_enum_field_to_signed_or_fixed_scalar_stays_incompatible() -> None:
         assert problems(proto(ENUMS + f" message M {{ {scalar} s = 1; }}"), old) != []
 
 
-@pytest.mark.xfail(strict=True, reason=CONFLUENT_RULE.format("PACKAGE_CHANGED is a compatible change"))
 def test_package_change_is_compatible() -> None:
     body = "message Quote { string symbol = 1; double price = 2; }"
     assert problems(proto(body, "flux.v2"), proto(body, "flux.v1"), L.FULL) == []
@@ -91,9 +84,6 @@ MONEY_SHARED = proto("message Money { int64 cents = 1; }", "shared")
 MONEY_TEXT = proto("message Money { string cents = 1; }", "common")
 
 
-@pytest.mark.xfail(
-    strict=True, reason=CONFLUENT_RULE.format("a type moved to another imported package keeps its local name")
-)
 def test_imported_type_moved_to_another_package_is_compatible() -> None:
     old = proto("message Order { common.Money m = 1; }", "orders", ("money.proto",))
     new = proto("message Order { shared.Money m = 1; }", "orders", ("shared/money.proto",))
@@ -107,20 +97,12 @@ def test_imported_type_moved_to_another_package_is_compatible() -> None:
     assert found == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=CONFLUENT_RULE.format("a type moved from an import into the file keeps its local name"),
-)
 def test_imported_type_moved_into_the_file_is_compatible() -> None:
     old = proto("message Order { common.Money m = 1; }", "orders", ("money.proto",))
     new = proto("message Money { int64 cents = 1; } message Order { Money m = 1; }", "orders")
     assert problems(new, old, L.BACKWARD, old_refs={"money.proto": MONEY_COMMON}) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=CONFLUENT_RULE.format("imported message types are compared field by field, recursively"),
-)
 def test_incompatible_change_inside_an_imported_type_is_found() -> None:
     order = proto("message Order { common.Money m = 1; }", "orders", ("money.proto",))
     found = problems(

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from flux.schemas.errors import InvalidSchemaError
+from flux.schemas.nesting import check_nesting
 
 __all__ = ["decode_exact", "decode_plain", "jackson_compact", "value_key"]
 
@@ -40,14 +41,17 @@ def _reject_constant(name: str) -> Any:
 def _decode(text: str, *, exact: bool) -> Any:
     try:
         if exact:
-            return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-        return json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        else:
+            data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InvalidSchemaError(f"Invalid JSON schema: malformed JSON ({exc})") from None
     except TypeError as exc:
         raise InvalidSchemaError(f"Invalid JSON schema: not text ({exc})") from None
     except RecursionError:
         raise InvalidSchemaError("Invalid JSON schema: nested too deeply") from None
+    check_nesting(data, "JSON schema")
+    return data
 
 
 def decode_plain(text: str) -> Any:
