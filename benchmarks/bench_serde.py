@@ -11,7 +11,15 @@ record (``FetchWeather``, 120 bytes) and a news-sized record (``NewsUpdated`` wi
 - raw fastavro: ``schemaless_writer``/``schemaless_reader`` on prepared dicts — the limit.
 
 The Protobuf ticker batch is also timed against confluent-kafka's ``ProtobufSerializer``.
-Run: ``make bench-serde`` (``python benchmarks/bench_serde.py [--seconds 1.0]``).
+
+Data contracts (``--rules``, on by default): the ticker batch and the news snapshot encoded and
+decoded with their rules off and on, by Flux's ``Serde`` (``write_rules``/``read_rules``) and by
+confluent-kafka's serializers with ``use.latest.version`` and the same rules in the registry (its
+CEL executors in a ``RuleRegistry``), in the same run. Two kinds of traffic: the same record again
+and again (what a snapshot service publishes between changes: Flux's verdict memo answers), and a
+different record every time (every rule evaluated by cel-python on both sides). Printed: msgs/s,
+the ratio Flux / confluent-kafka with rules on, and the rules' cost per message (µs, on minus off).
+Run: ``make bench-serde`` (``python benchmarks/bench_serde.py [--seconds 1.0] [--no-rules]``).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,12 +38,17 @@ from uuid import UUID
 from confluent_kafka.schema_registry import AsyncSchemaRegistryClient, Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
+from confluent_kafka.schema_registry.rule_registry import RuleRegistry
+from confluent_kafka.schema_registry.rules.cel.cel_executor import CelExecutor
+from confluent_kafka.schema_registry.rules.cel.cel_field_executor import CelFieldExecutor
 from confluent_kafka.serialization import MessageField, SerializationContext
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from flux.contracts import Article, FetchTrigger, FetchWeather, Location, NewsUpdated, Tick, TickerBatch
-from flux.serde import AsyncSerde, AvroCodec, ProtobufCodec
+from flux.schema_tools.subjects import load_subjects
+from flux.serde import AsyncSerde, AvroCodec, ProtobufCodec, Serde
 from flux.serde.contract_schema import contract_schema
+from flux.serde.protobuf_codec import descriptor_base64
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 
@@ -223,6 +237,146 @@ def bench_protobuf(seconds: float) -> list[tuple[str, str, float]]:
     return [("protobuf", name, value) for name, value in rates.items()]
 
 
+def _rule_registry() -> Any:
+    rules = RuleRegistry()
+    rules.register_executor(CelExecutor())
+    rules.register_executor(CelFieldExecutor())
+    return rules
+
+
+def _contract_registry(name: str, contract: type) -> tuple[SchemaRegistryClient, SchemaRegistryClient]:
+    """Mock registries holding the subject's history with its contracts: one for Flux (schema text),
+    one for confluent-kafka (a Protobuf schema as the base64 descriptor its serializer parses)."""
+    subject = load_subjects().for_topic(contract_schema(contract).topic)
+    clients = []
+    for side in ("flux", "confluent"):
+        client = SchemaRegistryClient.new_client({"url": f"mock://bench-rules-{name}-{side}"})
+        for version in subject.versions:
+            text = (
+                descriptor_base64(contract)
+                if side == "confluent" and contract is TickerBatch
+                else version.text
+            )
+            body = {"schema": text, "schemaType": subject.format.value}
+            body.update(
+                {k: v for k, v in (("metadata", version.metadata), ("ruleSet", version.rule_set)) if v}
+            )
+            client.register_schema(subject.subject, Schema.from_dict(body))
+        clients.append(client)
+    return clients[0], clients[1]
+
+
+def _variants(label: str, value: Any) -> Callable[[int], Any]:
+    """The i-th distinct record: same size and shape, one value every rule reads differs."""
+    if label == "ticker":
+
+        def tick(i: int) -> Any:
+            value.ticks[0].price = f"{64000 + i % 100_000}.45"
+            return value
+
+        return tick
+    first = value.articles[0]
+
+    def news(i: int) -> Any:
+        return replace(value, articles=[replace(first, url=f"{first.url}?v={i}"), *value.articles[1:]])
+
+    return news
+
+
+def bench_rules(label: str, value: Any, seconds: float) -> list[tuple[str, str, str, float]]:
+    """Encode and decode with rules off and on, Flux next to confluent-kafka, same run."""
+    contract = type(value)
+    ours_client, their_client = _contract_registry(label, contract)
+    ctx = SerializationContext(contract_schema(contract).topic, MessageField.VALUE)
+    latest = {"auto.register.schemas": False, "use.latest.version": True}
+    # rules off: confluent-kafka as the plain benchmark above runs it (its own schema, no rule set)
+    plain = SchemaRegistryClient.new_client({"url": f"mock://bench-rules-{label}-plain"})
+    if contract is TickerBatch:
+        proto = {"use.deprecated.format": False}
+        their_off = ProtobufSerializer(contract, plain, conf={**proto, "auto.register.schemas": True})
+        their_on = ProtobufSerializer(
+            contract, their_client, conf={**latest, **proto}, rule_registry=_rule_registry()
+        )
+        their_read_off = ProtobufDeserializer(contract, conf=proto)
+        their_read_on = ProtobufDeserializer(
+            contract,
+            conf={**proto, "use.latest.version": True},
+            schema_registry_client=their_client,
+            rule_registry=_rule_registry(),
+        )
+    else:
+        text = contract.SCHEMA_TEXT
+        plain.register_schema(contract.SUBJECT, Schema(text, "AVRO"))
+        to_dict = lambda o, _c: o.to_dict()  # noqa: E731
+        from_dict = lambda d, _c: contract.from_dict(d)  # noqa: E731
+        their_off = AvroSerializer(plain, text, to_dict=to_dict, conf={"auto.register.schemas": False})
+        their_on = AvroSerializer(
+            their_client, text, to_dict=to_dict, conf=latest, rule_registry=_rule_registry()
+        )
+        their_read_off = AvroDeserializer(their_client, text, from_dict=from_dict)
+        their_read_on = AvroDeserializer(
+            their_client,
+            text,
+            from_dict=from_dict,
+            conf={"use.latest.version": True},
+            rule_registry=_rule_registry(),
+        )
+    ours_off = Serde(ours_client)
+    ours_on = Serde(ours_client, write_rules=True, read_rules=True)
+    variant = _variants(label, value)
+    counter = iter(range(1 << 62))
+    pool = [ours_off.encode(variant(i)) for i in range(5000)]  # more than the verdict memo holds
+    cursor = iter(range(1 << 62))
+    same = ours_off.encode(value)
+    for candidate in (ours_on.encode(value), their_on(value, ctx)):
+        assert len(candidate) == len(same), "rules must let the benchmark's record through"
+    results = measure(
+        {
+            "encode same flux off": loop_of(lambda: ours_off.encode(value)),
+            "encode same flux on": loop_of(lambda: ours_on.encode(value)),
+            "encode same confluent off": loop_of(lambda: their_off(value, ctx)),
+            "encode same confluent on": loop_of(lambda: their_on(value, ctx)),
+            "encode distinct flux off": loop_of(lambda: ours_off.encode(variant(next(counter)))),
+            "encode distinct flux on": loop_of(lambda: ours_on.encode(variant(next(counter)))),
+            "encode distinct confluent off": loop_of(lambda: their_off(variant(next(counter)), ctx)),
+            "encode distinct confluent on": loop_of(lambda: their_on(variant(next(counter)), ctx)),
+            "decode same flux off": loop_of(lambda: ours_off.decode(contract, same)),
+            "decode same flux on": loop_of(lambda: ours_on.decode(contract, same)),
+            "decode same confluent off": loop_of(lambda: their_read_off(same, ctx)),
+            "decode same confluent on": loop_of(lambda: their_read_on(same, ctx)),
+            "decode distinct flux off": loop_of(lambda: ours_off.decode(contract, pool[next(cursor) % 5000])),
+            "decode distinct flux on": loop_of(lambda: ours_on.decode(contract, pool[next(cursor) % 5000])),
+            "decode distinct confluent off": loop_of(lambda: their_read_off(pool[next(cursor) % 5000], ctx)),
+            "decode distinct confluent on": loop_of(lambda: their_read_on(pool[next(cursor) % 5000], ctx)),
+        },
+        seconds,
+        rounds=5,
+    )
+    rows = []
+    for name, rate in results.items():
+        op, traffic, side, rules = name.split()
+        rows.append((label, f"{op} {traffic}", f"{side} {rules}", rate))
+    return rows
+
+
+def report_rules(rows: list[tuple[str, str, str, float]]) -> None:
+    rate = {(label, what, who): value for label, what, who, value in rows}
+    print(
+        f"\n{'record':<8} {'operation':<18} {'flux off':>10} {'flux on':>10} {'conf. off':>10} {'conf. on':>10}"
+        f" {'on: flux/conf.':>15} {'rule cost flux':>15} {'rule cost conf.':>16}"
+    )
+    for label, what in dict.fromkeys((label, what) for label, what, _, _ in rows):
+        fo, fn = rate[(label, what, "flux off")], rate[(label, what, "flux on")]
+        co, cn = rate[(label, what, "confluent off")], rate[(label, what, "confluent on")]
+        cost_flux = (1 / fn - 1 / fo) * 1e6
+        cost_conf = (1 / cn - 1 / co) * 1e6
+        print(
+            f"{label:<8} {what:<18} {fo:>10,.0f} {fn:>10,.0f} {co:>10,.0f} {cn:>10,.0f} {fn / cn:>14.2f}x"
+            f" {cost_flux:>12,.1f} µs {cost_conf:>13,.1f} µs"
+        )
+    print("(msgs/s; 'same': one record again and again; 'distinct': a different record every time)")
+
+
 def report(rows: list[tuple[str, str, float]]) -> None:
     by_key = {(label, name): value for label, name, value in rows}
     print(f"\n{'record':<10} {'operation':<40} {'msgs/s':>12}")
@@ -250,11 +404,16 @@ def report(rows: list[tuple[str, str, float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=6.0, help="time per record kind (all candidates)")
+    parser.add_argument("--no-rules", dest="rules", action="store_false", help="skip the data-contract runs")
     args = parser.parse_args()
     rows = bench_avro("ticker", ticker_sized(), args.seconds)
     rows += bench_avro("news", news_sized(), args.seconds)
     rows += bench_protobuf(args.seconds)
     report(rows)
+    if args.rules:
+        rule_rows = bench_rules("ticker", ticker_batch(), args.seconds)
+        rule_rows += bench_rules("news", news_sized(), args.seconds)
+        report_rules(rule_rows)
 
 
 if __name__ == "__main__":

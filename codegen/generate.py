@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from codegen.avro_python import HEADER, ModuleSpec, render_module
+from codegen.data_contracts import render_data_contracts
 from codegen.protobuf import compile_proto
 from flux.paths import project_root
 from flux.schema_tools.subjects import SchemaFormat, SchemaHistory, load_subjects
@@ -49,6 +50,7 @@ def generate_all(history: SchemaHistory | None = None) -> dict[str, str]:
         else:
             header = HEADER.format(source=latest.relative_path)
             files.update(compile_proto(latest.text, subject.module_name, header))
+    files["data_contracts.py"] = render_data_contracts(history)
     return dict(sorted(files.items()))
 
 

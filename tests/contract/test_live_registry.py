@@ -9,21 +9,27 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
+from confluent_kafka.schema_registry.rule_registry import RuleRegistry
+from confluent_kafka.schema_registry.rules.cel.cel_executor import CelExecutor
+from confluent_kafka.schema_registry.rules.cel.cel_field_executor import CelFieldExecutor
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from flux.contracts import NewsUpdated, TickerBatch, WeatherUpdated
 from flux.devstack.stack import RunningStack
 from flux.paths import project_root
+from flux.schema_tools.contracts import CONTRACT_VERSION_PROPERTY
 from flux.schema_tools.examples import example_datum
 from flux.schema_tools.registration import RegistrationStatus, register_subject
 from flux.schema_tools.subjects import POLICY_FILE, load_subjects, parse_subjects
 from flux.serde import AsyncSerde, Serde, UnknownSchemaId
 from flux.serde.contract_schema import contract_schema
+from flux.serde.rule_executors import JsonSafeJsonataExecutor
 from flux.serde.wire import pack_header
 
 from .golden import golden_ticker_batch
@@ -43,8 +49,27 @@ def _flux(*args: str, root: Path | None = None) -> subprocess.CompletedProcess[s
     )
 
 
+def _valid(datum: dict[str, Any]) -> dict[str, Any]:
+    """The example datum made to pass the subject's data contract (the registry now holds the rules,
+    and confluent-kafka's serdes run them)."""
+    if "status" in datum:  # WeatherUpdated: a success carries data and no error
+        datum["error"] = None
+        datum["data"]["country"] = "IN"
+    for article in datum.get("articles", []):
+        article.update(url="https://news.example/story-1", image_url="https://img.example/1.png")
+    return datum
+
+
 def _sample(contract: type) -> object:
-    return contract.from_dict(example_datum(json.loads(contract.SCHEMA_TEXT)))  # type: ignore[attr-defined]
+    return contract.from_dict(_valid(example_datum(json.loads(contract.SCHEMA_TEXT))))  # type: ignore[attr-defined]
+
+
+def _rules() -> RuleRegistry:
+    """The rule executors a confluent-kafka serde needs once a subject's versions carry rule sets."""
+    rules = RuleRegistry()
+    for executor in (CelExecutor(), CelFieldExecutor(), JsonSafeJsonataExecutor()):
+        rules.register_executor(executor)
+    return rules
 
 
 def test_register_command_registers_the_whole_history_idempotently(private_registry: str) -> None:
@@ -124,9 +149,16 @@ def test_old_version_written_by_confluent_decodes_into_todays_class(stack: Runni
     client = SchemaRegistryClient({"url": _registry(stack)})
     history = load_subjects().for_topic(WeatherUpdated.TOPIC)
     v1 = history.versions[0]
-    old_writer = AvroSerializer(client, v1.text, conf={"auto.register.schemas": False})
+    # An old producer pins the version it writes by its contract's metadata (each version's carries
+    # its own number), as confluent-kafka's clients do once versions have contracts.
+    old_writer = AvroSerializer(
+        client,
+        v1.text,
+        conf={"auto.register.schemas": False, "use.latest.with.metadata": {CONTRACT_VERSION_PROPERTY: "1"}},
+        rule_registry=_rules(),
+    )
     ctx = SerializationContext(WeatherUpdated.TOPIC, MessageField.VALUE)
-    data = old_writer(example_datum(v1.avro_json()), ctx)
+    data = old_writer(_valid(example_datum(v1.avro_json())), ctx)
     assert data is not None
     event = Serde(client).decode(WeatherUpdated, data)
     assert event.data is not None and event.data.feels_like_c is None
@@ -141,8 +173,13 @@ def test_avro_bytes_interoperate_with_confluent_kafka(stack: RunningStack, contr
         contract.SCHEMA_TEXT,
         to_dict=lambda o, _c: o.to_dict(),
         conf={"auto.register.schemas": False},  # type: ignore[attr-defined]
+        rule_registry=_rules(),
     )
-    their_reader = AvroDeserializer(client, from_dict=lambda d, _c: contract.from_dict(d))  # type: ignore[attr-defined]
+    their_reader = AvroDeserializer(
+        client,
+        from_dict=lambda d, _c: contract.from_dict(d),  # type: ignore[attr-defined]
+        rule_registry=_rules(),
+    )
     serde = Serde(client)
     value = _sample(contract)
     their_bytes = theirs(value, ctx)
@@ -158,9 +195,14 @@ def test_protobuf_bytes_interoperate_with_confluent_kafka(stack: RunningStack) -
     coordinates = contract_schema(TickerBatch)
     ctx = SerializationContext(coordinates.topic, MessageField.VALUE)
     theirs = ProtobufSerializer(
-        TickerBatch, client, conf={"auto.register.schemas": False, "use.latest.version": True}
+        TickerBatch,
+        client,
+        conf={"auto.register.schemas": False, "use.latest.version": True},
+        rule_registry=_rules(),
     )
-    their_reader = ProtobufDeserializer(TickerBatch, conf={"use.deprecated.format": False})
+    their_reader = ProtobufDeserializer(
+        TickerBatch, conf={"use.deprecated.format": False}, rule_registry=_rules()
+    )
     serde = Serde(client)
     batch = golden_ticker_batch()
     their_bytes = theirs(batch, ctx)

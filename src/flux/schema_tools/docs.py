@@ -35,6 +35,8 @@ Each topic's record value is registered in the Schema Registry under the subject
 Keys are plain UTF-8 strings (no schema). Producers and consumers use the generated classes in
 `flux.contracts` with `flux.serde`; see [schema-evolution.md](schema-evolution.md) for how to change
 a schema. Compatibility levels come from `{POLICY_FILE}`; `make check-schemas` enforces them offline.
+Each topic's data contract (metadata and rules, from the `.rules.yaml` beside its schemas) is listed
+with it; Flux's services refuse an event that breaks a rule (see schema-evolution.md, "Data contracts").
 
 Example payloads show the JSON view of a value (UUIDs, times and decimals as strings).
 
@@ -177,6 +179,38 @@ def _example_json(subject: SubjectHistory) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
+def _contract_lines(subject: SubjectHistory) -> list[str]:
+    """The data contract (``<family>.rules.yaml``): metadata and every version's rules."""
+    if subject.rules_path is None:
+        return []
+    latest = subject.latest
+    metadata = latest.metadata or {}
+    properties = {k: v for k, v in metadata.get("properties", {}).items() if k != "flux.contract.version"}
+    rules_file = subject.rules_path.name
+    lines = [f"Data contract ([{rules_file}](../schemas/{subject.family}.rules.yaml)):", ""]
+    if properties:
+        lines.append("- Metadata: " + ", ".join(f"`{k}` = `{v}`" for k, v in properties.items()))
+    for path, tags in metadata.get("tags", {}).items():
+        lines.append(f"- Field `{path}` tagged {', '.join(f'`{t}`' for t in tags)}")
+    rows: list[tuple[int | None, dict[str, Any]]] = [
+        (None, r) for r in (latest.rule_set or {}).get("domainRules", [])
+    ]
+    rows += [(v.number, r) for v in subject.versions for r in (v.rule_set or {}).get("migrationRules", [])]
+    if rows:
+        lines += [
+            "",
+            "| Rule | Kind | Mode | Type | On failure | What it says |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+    for version, rule in rows:
+        name = f"`{rule['name']}`" + (f" (v{version})" if version is not None else "")
+        failure = rule.get("onFailure", "ERROR")
+        lines.append(
+            f"| {name} | {rule['kind']} | {rule['mode']} | {rule['type']} | `{failure}` | {_cell(rule.get('doc', ''))} |"
+        )
+    return [*lines, ""]
+
+
 def _section(subject: SubjectHistory) -> list[str]:
     topic = load_catalogue().topic(subject.topic)
     latest = subject.latest
@@ -201,6 +235,7 @@ def _section(subject: SubjectHistory) -> list[str]:
         lines += _proto_fields(latest.text)
         body = latest.text.rstrip()
         language = "proto"
+    lines += _contract_lines(subject)
     lines += ["Example payload:", "", "```json", _example_json(subject), "```", ""]
     lines += ["<details><summary>Schema</summary>", "", f"```{language}", body, "```", "", "</details>", ""]
     return lines

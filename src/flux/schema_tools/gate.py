@@ -3,6 +3,9 @@
 Every version of every subject is parsed and validated, then checked against its predecessors at
 the subject's level (all predecessors for ``*_TRANSITIVE`` levels) with
 :func:`flux.schemas.compatibility.check_compatibility` — the checker the Flux registry itself runs.
+The data contracts beside the schemas (``<family>.rules.yaml``) are checked too: every rule valid,
+every CEL and JSONata expression compiled, migrations run over example records
+(:mod:`flux.schema_tools.rule_checks`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any, Final
 
 from fastavro import parse_schema as fastavro_parse
 
+from flux.paths import project_root
+from flux.schema_tools.rule_checks import check_contracts
 from flux.schema_tools.subjects import SchemaFormat, SchemaHistory, SubjectHistory
 from flux.schemas.compatibility import InvalidSchemaError, check_compatibility, parse_schema
 
@@ -148,13 +153,25 @@ def _validate(subject: SubjectHistory, number: int) -> list[GateProblem]:
     return problems
 
 
+def _contract_problems(subject: SubjectHistory) -> list[GateProblem]:
+    path = ""
+    if subject.rules_path is not None:
+        root = project_root()
+        rules = subject.rules_path
+        path = (rules.relative_to(root) if rules.is_relative_to(root) else rules).as_posix()
+    return [
+        GateProblem(subject.subject, number, path, message) for number, message in check_contracts(subject)
+    ]
+
+
 def check_subject(subject: SubjectHistory) -> list[GateProblem]:
-    """Validate each version of ``subject`` and check it against its predecessors."""
+    """Validate each version of ``subject`` and its data contract, and check it against its predecessors."""
     problems: list[GateProblem] = []
     for version in subject.versions:
         problems.extend(_validate(subject, version.number))
     if problems:
         return problems
+    problems.extend(_contract_problems(subject))
     for index, version in enumerate(subject.versions[1:], start=1):
         previous = [v.text for v in subject.versions[:index]]
         messages = check_compatibility(subject.format.value, version.text, previous, subject.level)

@@ -4,6 +4,8 @@ The policy file ``schemas/compatibility.yaml`` names, for each subject (TopicNam
 ``<topic>-value``), a schema family under ``schemas/`` and a compatibility level. A family's
 versions are the files ``<family>.v1.<ext>``, ``<family>.v2.<ext>``, ... (``.avsc`` for Avro,
 ``.proto`` for Protobuf); the highest one is the current contract that code is generated from.
+Each version also carries the ``metadata`` and ``ruleSet`` it is registered with, from the family's
+``<family>.rules.yaml`` (:mod:`flux.schema_tools.contracts`).
 
 Example:
     >>> from flux.schema_tools.subjects import load_subjects
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -27,6 +29,7 @@ import yaml
 
 from flux.catalogue import TopicKind, load_catalogue
 from flux.paths import project_root
+from flux.schema_tools.contracts import DataContractError, load_data_contracts
 
 __all__ = [
     "POLICY_FILE",
@@ -87,6 +90,10 @@ class SchemaVersion:
     format: SchemaFormat
     text: str
     """The exact text registered (compact JSON for Avro, the file verbatim for Protobuf)."""
+    metadata: dict[str, Any] | None = None
+    """The ``metadata`` registered with this version (from the family's rules file)."""
+    rule_set: dict[str, Any] | None = None
+    """The ``ruleSet`` registered with this version (from the family's rules file)."""
 
     @property
     def relative_path(self) -> str:
@@ -113,6 +120,8 @@ class SubjectHistory:
     format: SchemaFormat
     level: str
     versions: tuple[SchemaVersion, ...]
+    rules_path: Path | None = None
+    """The family's ``<family>.rules.yaml`` (:mod:`flux.schema_tools.contracts`), if it has one."""
 
     @property
     def latest(self) -> SchemaVersion:
@@ -169,7 +178,7 @@ def parse_subjects(policy_text: str, root: Path) -> SchemaHistory:
     """Parse policy YAML and read every subject's versions from ``root/schemas``.
 
     Raises:
-        SubjectsError: on an unknown level, a subject whose topic is not in the catalogue, a
+        SubjectsError: on an unknown level, a malformed rules file, a subject whose topic is not in the catalogue, a
             missing family, or a catalogue topic without a subject.
     """
     raw = yaml.safe_load(policy_text)
@@ -195,6 +204,15 @@ def parse_subjects(policy_text: str, root: Path) -> SchemaHistory:
         if level not in LEVELS:
             raise SubjectsError(f"subject {subject!r}: unknown level {level!r}")
         fmt = formats[kind]
+        versions = _versions(root, family, fmt)
+        try:
+            path, contracts = load_data_contracts(root, family, [v.number for v in versions])
+        except DataContractError as exc:
+            raise SubjectsError(str(exc)) from exc
+        versions = tuple(
+            replace(v, metadata=contracts[v.number].metadata, rule_set=contracts[v.number].rule_set)
+            for v in versions
+        )
         subjects.append(
             SubjectHistory(
                 subject=subject,
@@ -202,7 +220,8 @@ def parse_subjects(policy_text: str, root: Path) -> SchemaHistory:
                 family=family,
                 format=fmt,
                 level=level,
-                versions=_versions(root, family, fmt),
+                versions=versions,
+                rules_path=path,
             )
         )
     named = {s.topic for s in subjects}

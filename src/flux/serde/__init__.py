@@ -2,7 +2,11 @@
 
 ``AsyncSerde`` (asyncio) and ``Serde`` (blocking) look schema ids up in the registry once per
 class and cache codecs; ``AvroCodec``/``ProtobufCodec`` are the I/O-free hot paths. Every record
-that cannot be decoded raises :class:`SerdeError` (dead-letter it).
+that cannot be decoded raises :class:`SerdeError` (dead-letter it). Built with ``write_rules`` or
+``read_rules``, a serde also enforces the data contract of each class (the rules beside its schema,
+generated into :mod:`flux.contracts.generated.data_contracts`) with confluent-kafka's rule
+executors; a broken rule raises :class:`RuleViolation` (a ``SerdeError``) naming subject, rule and
+action, counted in ``flux_contract_violations_total`` (:mod:`flux.serde.violations`).
 
 Example:
     >>> from flux.serde import AvroCodec
@@ -19,6 +23,7 @@ from flux.serde.async_serde import AsyncSerde, WireCodec
 from flux.serde.avro_codec import AvroCodec
 from flux.serde.errors import (
     BadMagicByte,
+    RuleViolation,
     SchemaMismatch,
     SchemaNotRegistered,
     SerdeError,
@@ -27,12 +32,15 @@ from flux.serde.errors import (
 )
 from flux.serde.protobuf_codec import ProtobufCodec
 from flux.serde.sync_serde import Serde
+from flux.serde.violations import CONTRACT_VIOLATIONS
 
 __all__ = [
+    "CONTRACT_VIOLATIONS",
     "AsyncSerde",
     "AvroCodec",
     "BadMagicByte",
     "ProtobufCodec",
+    "RuleViolation",
     "SchemaMismatch",
     "SchemaNotRegistered",
     "Serde",

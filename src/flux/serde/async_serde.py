@@ -15,11 +15,16 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
-from confluent_kafka.schema_registry import AsyncSchemaRegistryClient, SchemaRegistryError
+from confluent_kafka.schema_registry import (
+    AsyncSchemaRegistryClient,
+    RegisteredSchema,
+    Schema,
+    SchemaRegistryError,
+)
 
-from flux.serde.avro_codec import AvroCodec
 from flux.serde.errors import UnknownSchemaId
-from flux.serde.serde_core import SerdeCore, WireCodec
+from flux.serde.rule_runner import Headers
+from flux.serde.serde_core import SerdeCore, WireCodec, not_found
 from flux.settings import Settings
 
 __all__ = ["AsyncSerde", "WireCodec"]
@@ -34,17 +39,38 @@ class AsyncSerde(SerdeCore):
         client: confluent-kafka's async registry client (it caches ids and schemas too).
         auto_register: register a class's schema when it is missing instead of failing. Off in
             services: schemas are registered by ``make register-schemas``.
+        write_rules: run each class's WRITE rules in :meth:`encode` (services turn this on).
+        read_rules: run migration and READ rules in :meth:`decode` and :meth:`decode_datum`.
     """
 
-    def __init__(self, client: AsyncSchemaRegistryClient, *, auto_register: bool = False) -> None:
-        super().__init__(auto_register=auto_register)
+    def __init__(
+        self,
+        client: AsyncSchemaRegistryClient,
+        *,
+        auto_register: bool = False,
+        write_rules: bool = False,
+        read_rules: bool = False,
+    ) -> None:
+        super().__init__(auto_register=auto_register, write_rules=write_rules, read_rules=read_rules)
         self.client = client
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, auto_register: bool = False) -> AsyncSerde:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        auto_register: bool = False,
+        write_rules: bool = False,
+        read_rules: bool = False,
+    ) -> AsyncSerde:
         """Build a serde talking to ``settings.registry_url``."""
         config = (settings or Settings()).registry_client_config()
-        return cls(AsyncSchemaRegistryClient(config), auto_register=auto_register)
+        return cls(
+            AsyncSchemaRegistryClient(config),
+            auto_register=auto_register,
+            write_rules=write_rules,
+            read_rules=read_rules,
+        )
 
     async def aclose(self) -> None:
         """Close the registry client's HTTP session."""
@@ -61,45 +87,73 @@ class AsyncSerde(SerdeCore):
             return codec
         coordinates, schema = self._wanted(contract)
         try:
-            schema_id = (await self.client.lookup_schema(coordinates.subject, schema)).schema_id
+            schema_id = (await self._lookup(coordinates.subject, schema)).schema_id
         except SchemaRegistryError as exc:
             self._register_or_raise(contract, coordinates, exc)
             schema_id = await self.client.register_schema(coordinates.subject, schema)
         return self._bind(contract, coordinates, schema_id)
 
-    async def encode(self, obj: object) -> bytes:
-        """Serialize a contract object in the Confluent wire format."""
-        codec = self._codecs.get(type(obj)) or await self.codec(type(obj))
-        return codec.encode(obj)
+    async def _lookup(self, subject: str, schema: Schema) -> RegisteredSchema:
+        """The version holding ``schema`` with its contracts, else (a registry that dropped them)
+        the one holding its text."""
+        try:
+            return await self.client.lookup_schema(subject, schema)
+        except SchemaRegistryError as exc:
+            plain = self._plain(schema)
+            if plain is None or not not_found(exc):
+                raise
+            return await self.client.lookup_schema(subject, plain)
 
-    async def decode(self, contract: type[T], data: bytes) -> T:
-        """Deserialize ``data`` into a ``contract`` instance, resolving older writer schemas.
+    async def encode(self, obj: object, *, headers: Headers | None = None) -> bytes:
+        """Serialize a contract object in the Confluent wire format (after its WRITE rules when
+        ``write_rules`` is on; ``headers`` are the record's, for rules replayed past).
 
         Raises:
-            SerdeError: the record cannot become a ``contract`` (dead-letter it).
+            RuleViolation: a WRITE rule failed with action ERROR or DLQ (produce nothing).
+            SchemaMismatch: the object does not fit its schema.
+        """
+        codec = self._codecs.get(type(obj)) or await self.codec(type(obj))
+        if not self.write_rules:
+            return codec.encode(obj)
+        return self._encode(codec, obj, headers)
+
+    async def decode(self, contract: type[T], data: bytes, *, headers: Headers | None = None) -> T:
+        """Deserialize ``data`` into a ``contract`` instance, resolving older writer schemas (and
+        running the migration and READ rules when ``read_rules`` is on).
+
+        Raises:
+            SerdeError: the record cannot become a ``contract``, or broke a rule (``RuleViolation``):
+                dead-letter it.
         """
         codec = self._codecs.get(contract) or await self.codec(contract)
         try:
-            return cast("T", codec.decode(data))
+            return cast("T", self._read(codec, data, datum=False, version=None, headers=headers))
         except UnknownSchemaId as exc:
             await self.learn_writer(codec, exc.schema_id)
-        return cast("T", codec.decode(data))
+        return cast("T", self._read(codec, data, datum=False, version=None, headers=headers))
 
-    async def decode_datum(self, contract: type, data: bytes) -> Any:
+    async def decode_datum(
+        self, contract: type, data: bytes, *, version: int | None = None, headers: Headers | None = None
+    ) -> Any:
         """Like :meth:`decode`, but an Avro record stays fastavro's datum (a dict in the class's
         schema, logical types applied) instead of becoming a class instance; a Protobuf record is
         its message. For consumers that only reshape the data (the BFF), this skips building and
         taking apart an object per record.
 
+        ``version`` reads the record as that version of the contract, as a reader pinned with
+        confluent-kafka's ``use.latest.with.metadata`` does: through the migration rules between
+        the writer's version and it, else by Avro schema resolution.
+
         Raises:
-            SerdeError: the record cannot be read as ``contract`` (dead-letter it).
+            SerdeError: the record cannot be read as ``contract``, or broke a rule
+                (``RuleViolation``): dead-letter it.
         """
         codec = self._codecs.get(contract) or await self.codec(contract)
         try:
-            return codec.decode_datum(data) if isinstance(codec, AvroCodec) else codec.decode(data)
+            return self._read(codec, data, datum=True, version=version, headers=headers)
         except UnknownSchemaId as exc:
             await self.learn_writer(codec, exc.schema_id)
-        return codec.decode_datum(data) if isinstance(codec, AvroCodec) else codec.decode(data)
+        return self._read(codec, data, datum=True, version=version, headers=headers)
 
     async def learn_writer(self, codec: WireCodec, schema_id: int) -> None:
         """Fetch writer schema ``schema_id`` from the registry and teach it to ``codec``."""

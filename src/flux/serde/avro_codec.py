@@ -111,12 +111,32 @@ class AvroCodec(Generic[C]):
             raise SchemaMismatch(f"{type(obj).__name__} does not fit its schema: {exc}") from exc
         return buffer.getvalue()
 
+    def encode_datum(self, datum: dict[str, Any]) -> bytes:
+        """Serialize a datum in the class's schema (what :meth:`encode` does after ``to_dict``).
+
+        Raises:
+            SchemaMismatch: the datum does not fit the schema.
+        """
+        buffer = BytesIO()
+        buffer.write(self._header)
+        try:
+            schemaless_writer(buffer, self._schema, datum)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+            raise SchemaMismatch(f"{self.contract.__name__} datum does not fit its schema: {exc}") from exc
+        return buffer.getvalue()
+
     def decode_datum(self, data: bytes) -> dict[str, Any]:
         """Decode ``data`` to fastavro's datum form in the class's schema (no class instance)."""
         datum: dict[str, Any] = self._read(data)
         return datum
 
-    def _read(self, data: bytes) -> Any:
+    def decode_datum_as(self, data: bytes, reader: Schema | None) -> dict[str, Any]:
+        """Decode ``data`` to a datum of ``reader`` (a parsed schema), or of the writer's own schema
+        when ``reader`` is None (no resolution: what migration rules start from)."""
+        datum: dict[str, Any] = self._read(data, reader, override=True)
+        return datum
+
+    def _read(self, data: bytes, reader: Schema | None = None, *, override: bool = False) -> Any:
         try:
             magic, schema_id = HEADER.unpack_from(data)
         except struct.error:
@@ -131,7 +151,7 @@ class AvroCodec(Generic[C]):
         stream = BytesIO(data)
         stream.seek(HEADER_SIZE)
         try:
-            datum = schemaless_reader(stream, plan[0], plan[1])
+            datum = schemaless_reader(stream, plan[0], reader if override else plan[1])
         except EOFError as exc:
             raise TruncatedRecord(f"record body ends early (schema id {schema_id})") from exc
         except Exception as exc:
@@ -156,21 +176,22 @@ class AvroCodec(Generic[C]):
         except TypeError:  # a bytearray or memoryview: its slice is unhashable
             plan = None
         if plan is None:
-            return self._from_datum(self._read(data))
+            return self.from_datum(self._read(data))
         stream = BytesIO(data)
         stream.seek(HEADER_SIZE)
         try:
             datum = schemaless_reader(stream, plan[0], plan[1])
         except Exception:
-            return self._from_datum(self._read(data))
+            return self.from_datum(self._read(data))
         if stream.tell() != len(data):
-            return self._from_datum(self._read(data))
+            return self.from_datum(self._read(data))
         try:
             return self._from_dict(datum)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SchemaMismatch(f"datum does not build a {self.contract.__name__}: {exc!r}") from exc
 
-    def _from_datum(self, datum: Any) -> C:
+    def from_datum(self, datum: Any) -> C:
+        """Build the class's instance from a datum in its schema."""
         try:
             return self._from_dict(datum)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

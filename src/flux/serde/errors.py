@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "BadMagicByte",
+    "RuleViolation",
     "SchemaMismatch",
     "SchemaNotRegistered",
     "SerdeError",
@@ -45,6 +46,32 @@ class TruncatedRecord(SerdeError):
 
 class SchemaMismatch(SerdeError):
     """The record was written with a schema the reader's class cannot read, or its body is invalid."""
+
+
+class RuleViolation(SerdeError):
+    """A record broke a rule of its data contract and the rule's action is ``ERROR`` or ``DLQ``.
+
+    On write the record must not be produced; on read it must not be used. Either way the caller
+    dead-letters it: ``action == "DLQ"`` says the contract asks for the topic's dead-letter topic,
+    ``"ERROR"`` that the record is refused (a consumer dead-letters it like any other bad record).
+
+    Attributes:
+        subject: the subject whose contract holds the rule.
+        rule: the rule's name.
+        kind: ``CONDITION`` or ``TRANSFORM``.
+        mode: the mode the rule ran in (``WRITE``, ``READ``, ``UPGRADE``, ``DOWNGRADE``).
+        action: the action that fired (``ERROR``, ``DLQ``, or an action Flux does not know).
+        reason: why: the rule's ``doc``, or the error the expression raised.
+    """
+
+    def __init__(self, *, subject: str, rule: str, kind: str, mode: str, action: str, reason: str) -> None:
+        super().__init__(f"{subject}: rule '{rule}' ({kind}, {mode}) failed, action {action}: {reason}")
+        self.subject = subject
+        self.rule = rule
+        self.kind = kind
+        self.mode = mode
+        self.action = action
+        self.reason = reason
 
 
 class SchemaNotRegistered(LookupError):

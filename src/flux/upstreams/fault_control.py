@@ -1,6 +1,7 @@
 """Fault control of the fake upstream servers: which failure to inject, where, and for how long.
 
-A fault has a mode (``slow``, ``5xx``, ``429``, ``malformed``, ``truncated``, ``drop_ws``), a target
+A fault has a mode (``slow``, ``5xx``, ``429``, ``malformed``, ``truncated``, ``drop_ws``,
+``out_of_range``), a target
 (one fake upstream or all), and ends after ``duration_s`` seconds, after ``count`` affected
 requests, or when cleared — whichever comes first.
 
@@ -35,6 +36,9 @@ class FaultMode(StrEnum):
     MALFORMED = "malformed"
     TRUNCATED = "truncated"
     DROP_WS = "drop_ws"
+    OUT_OF_RANGE = "out_of_range"
+    """A well-formed answer whose values no real source gives but a parser accepts (the weather
+    upstream reports 65 °C: inside the live adapter's bounds, outside the data contract's)."""
 
 
 class FaultTarget(StrEnum):

@@ -2,7 +2,10 @@
 
 Every response passes through :func:`respond`, which applies the fault in force for its upstream:
 ``slow`` delays, ``5xx`` and ``429`` replace the response, ``malformed`` corrupts the body, and
-``truncated`` announces the full length, sends half, and closes the connection.
+``truncated`` announces the full length, sends half, and closes the connection, and
+``out_of_range`` (weather only) answers well-formed values no real place has: 65 °C, which the live
+adapter's parser accepts (it bounds temperatures to -100..70 °C) and the event's data contract
+refuses (``temperatureInRange``: -90..60 °C).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Final
 
 from aiohttp import web
@@ -36,15 +40,22 @@ __all__ = ["add_http_routes", "respond"]
 LOG = logging.getLogger(__name__)
 
 JSON: Final = "application/json"
+OUT_OF_RANGE_C: Final = 65.0
+"""The ``out_of_range`` fault's temperature: parsable, never observed (the record is 56.7 °C)."""
 FEED_SIZE: Final = 30
 Body = tuple[bytes, str]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def respond(
-    request: web.Request, world: SimulatedWorld, target: FaultTarget, build: Callable[[], Body]
+    request: web.Request,
+    world: SimulatedWorld,
+    target: FaultTarget,
+    build: Callable[[], Body],
+    out_of_range: Callable[[], Body] | None = None,
 ) -> web.StreamResponse:
-    """Answer ``request`` with ``build()``'s body and content type, unless a fault says otherwise."""
+    """Answer ``request`` with ``build()``'s body and content type, unless a fault says otherwise
+    (``out_of_range`` builds the body of the ``out_of_range`` fault, where an upstream has one)."""
     world.hits[target.value] += 1
     fault = world.faults.take(target)
     mode = fault.mode if fault is not None else FaultMode.NONE
@@ -58,7 +69,7 @@ async def respond(
             status=429,
             headers={"Retry-After": str(math.ceil(fault.retry_after_s))},
         )
-    body, content_type = build()
+    body, content_type = out_of_range() if mode is FaultMode.OUT_OF_RANGE and out_of_range else build()
     if mode is FaultMode.MALFORMED:
         body = body[: len(body) // 2] + b"\x00<{[ not-what-you-expected"
     if mode is FaultMode.TRUNCATED:
@@ -90,8 +101,13 @@ def _weather_handler(world: SimulatedWorld) -> Handler:
         if unknown:
             return _bad_request({"error": True, "reason": f"Invalid value for current: {unknown[0][:40]}"})
         reading = simulate_weather(world.seed, Location("fake", latitude, longitude), world.clock())
+        impossible = replace(reading, temperature_c=OUT_OF_RANGE_C, apparent_temperature_c=OUT_OF_RANGE_C)
         return await respond(
-            request, world, FaultTarget.WEATHER, lambda: (open_meteo_body(reading, variables), JSON)
+            request,
+            world,
+            FaultTarget.WEATHER,
+            lambda: (open_meteo_body(reading, variables), JSON),
+            lambda: (open_meteo_body(impossible, variables), JSON),
         )
 
     return forecast

@@ -110,7 +110,8 @@ async def run_service(
     exist after start-up out of the garbage collector's reach (``gc.freeze``).
     """
     stop = stop or asyncio.Event()
-    serde = AsyncSerde.from_settings(settings)
+    # Every event the service writes passes its data contract's WRITE rules (contract_violations).
+    serde = AsyncSerde.from_settings(settings, write_rules=True)
     # linger 1 ms: a batch's events are produced together anyway, and the command loop awaits their acks.
     producer = AsyncProducer(producer_config(settings, client_id=name, linger_ms=1))
     ctx = ServiceContext(

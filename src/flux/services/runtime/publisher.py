@@ -1,4 +1,9 @@
-"""Publishing events: serialize through the registry serde, produce, await the broker's acknowledgement."""
+"""Publishing events: serialize through the registry serde, produce, await the broker's acknowledgement.
+
+The serde runs each event's WRITE rules (its data contract). An event that breaks one is not
+produced: :class:`~flux.services.runtime.contract_violations.ContractViolations` logs it and, when
+the rule says so, dead-letters it; the rest of the batch is published as usual.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from dataclasses import dataclass
 from confluent_kafka import Message
 
 from flux.kafka.producer import AsyncProducer
-from flux.serde import AsyncSerde
+from flux.serde import AsyncSerde, RuleViolation
 from flux.serde.contract_schema import contract_schema
+from flux.services.runtime.contract_violations import ContractViolations
 from flux.services.runtime.metrics import EVENTS_PUBLISHED
 
 __all__ = ["EventPublisher", "Outgoing"]
@@ -38,28 +44,52 @@ class Outgoing:
 
 
 class EventPublisher:
-    """Encodes events with the registry serde and produces them with acks=all."""
+    """Encodes events with the registry serde and produces them with acks=all.
 
-    __slots__ = ("_producer", "_serde", "service")
+    Args:
+        violations: what to do with an event its contract refuses (default: log and dead-letter
+            through ``producer``).
+    """
 
-    def __init__(self, producer: AsyncProducer, serde: AsyncSerde, service: str) -> None:
+    __slots__ = ("_producer", "_serde", "service", "violations")
+
+    def __init__(
+        self,
+        producer: AsyncProducer,
+        serde: AsyncSerde,
+        service: str,
+        violations: ContractViolations | None = None,
+    ) -> None:
         self._producer = producer
         self._serde = serde
         self.service = service
+        self.violations = violations or ContractViolations(producer, serde, service=service)
 
-    async def start(self, outgoing: Outgoing) -> asyncio.Future[Message]:
-        """Encode and queue one event; await the returned future for its acknowledgement."""
-        value = await self._serde.encode(outgoing.event)
+    async def start(self, outgoing: Outgoing) -> asyncio.Future[Message] | None:
+        """Encode and queue one event; await the returned future for its acknowledgement.
+
+        Returns None, producing nothing, for an event its data contract refuses (it has been logged
+        and, if its rule says DLQ, dead-lettered and acknowledged).
+        """
+        try:
+            value = await self._serde.encode(outgoing.event)
+        except RuleViolation as violation:
+            await self.violations.handle(violation, outgoing.event, outgoing.key)
+            return None
         return self._producer.produce(outgoing.topic, value=value, key=outgoing.key.encode())
 
     async def publish(self, events: Sequence[Outgoing]) -> None:
-        """Publish every event and return once all are acknowledged (raises on the first failure)."""
+        """Publish every event and return once all are acknowledged (raises on the first failure).
+
+        An event refused by its contract is skipped (its ``on_acked`` never runs).
+        """
         if not events:
             return
-        futures = [await self.start(o) for o in events]
-        await asyncio.gather(*futures)
-        for outgoing in events:
+        started = [(o, await self.start(o)) for o in events]
+        produced = [(o, f) for o, f in started if f is not None]
+        await asyncio.gather(*(f for _, f in produced))
+        for outgoing, _ in produced:
             if outgoing.on_acked is not None:
                 outgoing.on_acked()
-        for topic, count in Counter(o.topic for o in events).items():
+        for topic, count in Counter(o.topic for o, _ in produced).items():
             EVENTS_PUBLISHED.labels(self.service, topic).inc(count)
