@@ -84,6 +84,8 @@ class ChaosPlatform:
             port_setting="FLUX_CHAOS_UPSTREAMS_PORT",
             health_path="/_control/health",
         )
+        # Like the stack's own processes: stopped when this run dies, however it dies.
+        self.upstreams.process.tethered = True
         base = self.upstreams.url
         live = {
             "FLUX_PROVIDER": "live",
