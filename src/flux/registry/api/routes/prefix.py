@@ -17,7 +17,7 @@ from aiohttp import web
 
 from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of, qualify_in
 
-__all__ = ["CONTEXT_PREFIX", "add_route", "request_context", "subject_query"]
+__all__ = ["CONTEXT_PREFIX", "add_route", "request_context", "subject_prefix_query", "subject_query"]
 
 CONTEXT_PREFIX: Final = "/contexts/{context}"
 _CONTEXT_KEY: Final = "flux.registry.context"
@@ -45,6 +45,19 @@ def request_context(request: web.Request) -> str:
     """The context of the URL prefix (the default context without one)."""
     context = request.get(_CONTEXT_KEY)
     return context if isinstance(context, str) else DEFAULT_CONTEXT
+
+
+def subject_prefix_query(request: web.Request, *, every_context: str = "") -> str:
+    """The ``subjectPrefix`` query parameter, qualified with the prefix's context.
+
+    ``every_context`` is the prefix meaning "all contexts" (``:*:`` for ``/subjects``): inside a
+    context it narrows to that context alone.
+    """
+    prefix = request.query.get("subjectPrefix", every_context)
+    context = request_context(request)
+    if context == DEFAULT_CONTEXT:
+        return prefix
+    return f":{context}:{'' if every_context and prefix == every_context else prefix}"
 
 
 def subject_query(request: web.Request) -> str | None:

@@ -12,7 +12,7 @@ from flux.registry.core.service import RegistryService
 from flux.schemas.types import SchemaType
 
 from ..http import CONTENT_TYPE, json_body, json_response, paginate, query_bool
-from .prefix import add_route, request_context, subject_query
+from .prefix import add_route, subject_prefix_query, subject_query
 
 __all__ = ["SchemaRoutes", "ServerIdentity"]
 
@@ -82,12 +82,8 @@ class SchemaRoutes:
         return json_response([str(SchemaType.JSON), str(SchemaType.PROTOBUF), str(SchemaType.AVRO)])
 
     async def list_schemas(self, request: web.Request) -> web.Response:
-        prefix = request.query.get("subjectPrefix", "")
-        context = request_context(request)
-        if context != ".":
-            prefix = f":{context}:{prefix}"
         rows = self._reads.list_schemas(
-            prefix=prefix,
+            prefix=subject_prefix_query(request),
             deleted=query_bool(request, "deleted"),
             latest_only=query_bool(request, "latestOnly"),
         )

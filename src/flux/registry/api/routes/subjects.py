@@ -8,7 +8,7 @@ from flux.registry.core.requests import parse_version, schema_request
 from flux.registry.core.service import RegistryService
 
 from ..http import CONTENT_TYPE, json_response, paginate, query_bool, query_pairs, read_json_object
-from .prefix import add_route, request_context
+from .prefix import add_route, subject_prefix_query
 
 __all__ = ["SubjectRoutes"]
 
@@ -37,12 +37,8 @@ class SubjectRoutes:
             add_route(router, method, path, handler)
 
     async def list_subjects(self, request: web.Request) -> web.Response:
-        prefix = request.query.get("subjectPrefix", ":*:")
-        context = request_context(request)
-        if context != ".":
-            prefix = f":{context}:{'' if prefix == ':*:' else prefix}"
         names = self._reads.subjects(
-            prefix=prefix,
+            prefix=subject_prefix_query(request, every_context=":*:"),
             deleted=query_bool(request, "deleted"),
             deleted_only=query_bool(request, "deletedOnly"),
         )
