@@ -8,7 +8,9 @@ snapshot cache. Offsets are never committed (the group id is unique per
 instance anyway). Failures follow the platform's one policy
 (:mod:`flux.resilience.failures`): a record that cannot be decoded or
 converted, for whatever reason, goes to the topic's dead-letter topic with
-headers naming the error class; a transient failure (registry or network
+headers naming the error class; so does a record that breaks its data
+contract's READ rules (headers naming the rule, as Confluent's ``__rule.*``:
+no client ever receives it); a transient failure (registry or network
 unavailable) is retried a bounded number of times first. The consumer never
 stops for a record.
 """
@@ -179,7 +181,7 @@ class KafkaEventSource:
         while True:
             attempt += 1
             try:
-                decoded = await serde.decode(msg.topic(), msg.value() or b"")
+                decoded = await serde.decode(msg.topic(), msg.value() or b"", msg.headers())
                 break
             except Exception as exc:
                 delay = self._failures.retry_delay(exc, attempt, self._rng)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from flux.bff.metrics import BffMetrics
 
@@ -54,7 +54,9 @@ def add_routes(
         return web.json_response({"ready": ok, "checks": checks, **named}, status=200 if ok else 503)
 
     async def prometheus(_: web.Request) -> web.Response:
-        body = generate_latest(metrics.registry)
+        # The instance's own metrics, then the process's: process_*, and the counters kept by
+        # libraries it runs (flux_contract_violations_total from the serde).
+        body = generate_latest(metrics.registry) + generate_latest(REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def index(_: web.Request) -> web.StreamResponse:

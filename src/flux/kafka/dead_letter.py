@@ -28,7 +28,12 @@ MAX_MESSAGE_CHARS: Final = 1000
 
 
 def dead_letter_headers(msg: Message, error: BaseException, service: str) -> list[tuple[str, bytes]]:
-    """Headers describing why and from where a record was dead-lettered."""
+    """Headers describing why and from where a record was dead-lettered.
+
+    An error that knows more about its record says so through a ``dead_letter_headers(topic)``
+    method (a data-contract ``RuleViolation`` names its rule, as Confluent's ``__rule.*``); its
+    headers replace any the record already carried under the same names.
+    """
     _, timestamp = msg.timestamp()
     headers = [
         ("flux.dlq.error.class", type(error).__name__.encode()),
@@ -39,11 +44,28 @@ def dead_letter_headers(msg: Message, error: BaseException, service: str) -> lis
         ("flux.dlq.original.timestamp", str(timestamp).encode()),
         ("flux.dlq.service", service.encode()),
     ]
+    own = _error_headers(error, msg.topic() or "")
+    names = {name for name, _ in own}
     for item in msg.headers() or []:
         key, value = item[0], item[1]
-        if isinstance(key, str) and not key.startswith("flux.dlq.") and isinstance(value, bytes):
+        if (
+            isinstance(key, str)
+            and not key.startswith("flux.dlq.")
+            and key not in names
+            and isinstance(value, bytes)
+        ):
             headers.append((key, value))
+    headers.extend(own)
     return headers
+
+
+def _error_headers(error: BaseException, topic: str) -> list[tuple[str, bytes]]:
+    """The headers ``error`` gives its record (see :func:`dead_letter_headers`), or none."""
+    method = getattr(error, "dead_letter_headers", None)
+    if not callable(method):
+        return []
+    headers = method(topic)
+    return [(str(k), v) for k, v in headers if isinstance(v, bytes)]
 
 
 class DeadLetterPublisher:

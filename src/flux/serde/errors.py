@@ -8,6 +8,8 @@ exceptions.
 
 from __future__ import annotations
 
+from typing import Final
+
 __all__ = [
     "BadMagicByte",
     "RuleViolation",
@@ -17,6 +19,14 @@ __all__ = [
     "TruncatedRecord",
     "UnknownSchemaId",
 ]
+
+
+# Confluent's DLQ headers (confluent_kafka.schema_registry.serde.DLQ_RULE_*_HEADER, as its DlqAction
+# writes them: a confluent-kafka consumer replaying the record skips the rule named there). Spelt out
+# so that raising an error does not import confluent-kafka's serde; a unit test pins them to its own.
+RULE_HEADERS: Final = ("__rule.name", "__rule.mode", "__rule.subject", "__rule.topic", "__rule.exception")
+# Headers stay small (the bound flux.kafka.dead_letter puts on error messages).
+MAX_REASON_CHARS: Final = 1000
 
 
 class SerdeError(ValueError):
@@ -72,6 +82,22 @@ class RuleViolation(SerdeError):
         self.mode = mode
         self.action = action
         self.reason = reason
+
+    def dead_letter_headers(self, topic: str) -> list[tuple[str, bytes]]:
+        """The headers of this record in ``topic``'s dead-letter topic, written wherever it is
+        refused (on write by a service, on read by the BFF; :mod:`flux.kafka.dead_letter` adds them
+        to its own): Confluent's ``__rule.*`` and Flux's ``flux.dlq.rule.*``."""
+        reason = self.reason[:MAX_REASON_CHARS].encode("utf-8", "replace")
+        name, mode, subject, source, exception = RULE_HEADERS
+        return [
+            (name, self.rule.encode()),
+            (mode, self.mode.encode()),
+            (subject, self.subject.encode()),
+            (source, topic.encode()),
+            (exception, reason),
+            ("flux.dlq.rule.name", self.rule.encode()),
+            ("flux.dlq.rule.action", self.action.encode()),
+        ]
 
 
 class SchemaNotRegistered(LookupError):

@@ -27,6 +27,7 @@ from flux.contracts import (
 )
 from flux.contracts.snapshot_sizes import MOVERS_SIZE, TOP_COINS_SIZE
 from flux.resilience import UpstreamError
+from flux.serde import RuleViolation
 from flux.serde.contract_schema import contract_schema
 from flux.services.crypto import make_crypto_provider
 from flux.services.crypto import model as crypto
@@ -181,12 +182,25 @@ class TickerStream:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
         try:
             value = await self.ctx.serde.encode(batch)
+        except RuleViolation as violation:  # never produced; logged, counted, dead-lettered (DLQ)
+            refusal = asyncio.create_task(self._refuse(violation, batch))
+            self._in_flight.add(refusal)  # bounded, and awaited on stop, like the batches in flight
+            refusal.add_done_callback(self._in_flight.discard)
+            return
         except Exception as exc:  # registry away: a dropped batch is superseded by the next one (stream-only)
             LOG.warning("ticker batch dropped: cannot encode", extra={"error": str(exc)})
             return
         future = self.ctx.producer.produce(TICKER_TOPIC, value=value, key=str(batch.batch_sequence).encode())
         self._in_flight.add(future)
         future.add_done_callback(self._delivered)
+
+    async def _refuse(self, violation: RuleViolation, batch: Any) -> None:
+        """Hand a batch its data contract refused to the service's contract-violation handling
+        (log, and the topic's dead-letter topic when the rule says DLQ), off the ingest path."""
+        try:
+            await self.ctx.publisher.violations.handle(violation, batch, key=str(batch.batch_sequence))
+        except Exception as exc:  # the DLQ is away: the batch is stream-only, the next one supersedes it
+            LOG.warning("refused ticker batch not dead-lettered", extra={"error": str(exc)})
 
     def _delivered(self, future: asyncio.Future[Any]) -> None:
         self._in_flight.discard(future)

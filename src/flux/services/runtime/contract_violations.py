@@ -50,8 +50,6 @@ def violation_headers(violation: RuleViolation, topic: str, service: str) -> lis
         ("flux.dlq.original.offset", b"-1"),
         ("flux.dlq.original.timestamp", str(int(time.time() * 1000)).encode()),
         ("flux.dlq.service", service.encode()),
-        ("flux.dlq.rule.name", violation.rule.encode()),
-        ("flux.dlq.rule.action", violation.action.encode()),
     ]
 
 
