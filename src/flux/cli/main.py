@@ -29,6 +29,7 @@ COMMAND_MODULES: Final = (
     "flux.cli.dev",
     "flux.cli.topics",
     "flux.cli.dlq",
+    "flux.cli.contracts",
     "flux.cli.registry",
     "flux.cli.schemas",
     "flux.cli.service",
