@@ -1,5 +1,8 @@
 """Dead letters: each poison record is in its topic's dead-letter topic exactly once, and nothing else is.
 
+Records a data-contract rule refused (their dead letters name the rule) are not poison; they are
+judged by :mod:`flux.chaos.contract_violations`.
+
 A poison record is found by the ``flux.chaos.poison`` marker its consumer
 copied into the dead letter; that dead letter must carry the record's original
 bytes and the headers of :mod:`flux.kafka.dead_letter` naming the origin
@@ -19,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from flux.chaos.evaluation import MAX_DETAILS
+from flux.chaos.ledger import RULE_NAME
 from flux.chaos.poison import POISON_HEADER, PoisonRecord
 from flux.chaos.raw_records import RawRecord
 
@@ -40,6 +44,8 @@ def _sort_by_marker(
     expected_markers = {p.marker: p for p in poison}
     for topic, records in dead_letters.items():
         for record in records:
+            if record.header(RULE_NAME) is not None:
+                continue
             marker = record.header(POISON_HEADER)
             origin = expected_markers.get(marker or "")
             if origin is None or origin.dead_letter_topic != topic:

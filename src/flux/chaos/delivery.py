@@ -134,6 +134,9 @@ def check_delivery(run: RunRecord, index: RunIndex, rows: dict[str, FaultRow], r
             )
             continue
         events = run.ledger.events_by_command.get(command.command_id)
+        if not events and command.command_id in run.ledger.refused_by_command:
+            result.refused_by_contract += 1  # its answer broke the contract: parked, not lost
+            continue
         if not events:
             lose("command has no event", ack.user)
             continue

@@ -99,6 +99,8 @@ class Evaluation:
     deliveries_checked: int = 0
     lost: int = 0
     abandoned: int = 0
+    refused_by_contract: int = 0
+    contract_violations: dict[str, Any] = field(default_factory=dict)
     memory: list[dict[str, Any]] = field(default_factory=list)
     flood: dict[str, Any] = field(default_factory=dict)
     dead_letters: dict[str, Any] = field(default_factory=dict)

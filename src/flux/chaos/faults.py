@@ -6,6 +6,8 @@
 * ``bff-pause``: SIGSTOP to the BFF for a while (consumer lag builds), then SIGCONT;
 * ``upstream-slow`` / ``upstream-5xx`` / ``upstream-429``: the fake upstreams'
   fault control API;
+* ``contract-violation``: the fake weather upstream answers out-of-range readings (its
+  ``out_of_range`` fault), which the weather service's data contract must refuse and dead-letter;
 * ``poison``: four kinds of undecodable bytes into every consumed topic;
 * ``flood``: one client far above every limit, in its own process.
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flux.chaos.contract_violations import FAULT_NAME, SERVED_DETAIL
 from flux.chaos.observations import FaultWindow, now_ms
 from flux.chaos.platform import ChaosPlatform
 from flux.chaos.poison import PoisonRecord, write_poison
@@ -91,6 +94,22 @@ def _upstream(mode: str, **options: Any) -> Injector:
         window.lifted_at = now_ms()
 
     return inject
+
+
+async def _contract_violation(ctx: FaultContext, window: FaultWindow) -> None:
+    """Out-of-range weather readings for a while; the window records how many were served."""
+    length = ctx.profile.upstream_fault_s
+    body = {"mode": "out_of_range", "target": "weather", "duration_s": length + 30}
+    window.detail["fault"] = body
+    before = await ctx.platform.upstream_served("out_of_range")
+    await ctx.platform.upstream_fault(body)
+    try:
+        await asyncio.sleep(length)
+    finally:
+        await ctx.platform.upstream_fault(None)
+    window.lifted_at = now_ms()
+    served = await ctx.platform.upstream_served("out_of_range") - before
+    window.detail[SERVED_DETAIL] = served
 
 
 async def _poison(ctx: FaultContext, window: FaultWindow) -> None:
@@ -176,6 +195,7 @@ def full_plan() -> list[Fault]:
         Fault("upstream-slow", "upstream fault", _upstream("slow", delay_s=3.0)),
         Fault("upstream-5xx", "upstream fault", _upstream("5xx", status=503)),
         Fault("upstream-429", "upstream fault", _upstream("429", retry_after_s=1.0)),
+        Fault(FAULT_NAME, "upstream fault", _contract_violation),
         Fault("poison", "poison", _poison),
         Fault("flood", "flood", _flood),
     ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from flux.chaos.connections import check_connections
+from flux.chaos.contract_violations import check_contract_violations, contract_verdict
 from flux.chaos.dead_letters import check_dead_letters
 from flux.chaos.delivery import check_delivery
 from flux.chaos.evaluation import Evaluation, FaultRow, InvariantResult, RunRecord
@@ -178,12 +179,14 @@ def evaluate(run: RunRecord) -> Evaluation:
     result.memory = check_memory(run)
     result.flood = check_flood_fairness(run)
     result.connections = check_connections(run.windows, run.disconnects)
+    result.contract_violations = check_contract_violations(run)
     inv = result.invariants
     inv += _delivery_verdicts(run, result, late, duplicates, stale)
     inv.append(_dead_letter_verdict(dead))
     inv += _process_verdicts(run, result.connections)
     inv.append(_memory_verdict(run, result.memory))
     inv.append(_flood_verdict(result.flood))
+    inv.append(contract_verdict(result.contract_violations))
     if run.ledger.undecodable:
         inv.append(
             InvariantResult(

@@ -1,5 +1,8 @@
 """What Kafka says happened: the commands the BFF produced, the events the services answered with,
 and what reached the dead-letter topics — decoded from the raw records read after a run.
+
+An event a data-contract rule refused (its dead letter names the rule in Confluent's ``__rule.*``
+headers) is decoded too, as a :class:`RefusedRecord`: the answer its command got instead of an event.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ from flux.serde import SerdeError
 from flux.serde.sync_serde import Serde
 from flux.settings import Settings
 
-__all__ = ["ANSWERS", "CommandRecord", "EventRecord", "Ledger", "read_ledger"]
+__all__ = ["ANSWERS", "RULE_NAME", "CommandRecord", "EventRecord", "Ledger", "RefusedRecord", "read_ledger"]
+
+RULE_NAME: Final = "__rule.name"
+"""The header naming the data-contract rule that refused a dead-lettered record."""
 
 # Client stream → (command that asks for it, event that answers it).
 ANSWERS: Final[dict[str, tuple[type, type]]] = {
@@ -65,6 +71,16 @@ class EventRecord:
     correlation_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class RefusedRecord:
+    """An event its data contract refused, parked in its topic's dead-letter topic."""
+
+    event: EventRecord
+    rule: str
+    mode: str
+    dead_letter_topic: str
+
+
 @dataclass(slots=True)
 class Ledger:
     """Decoded commands and events plus the dead-letter topics' raw records."""
@@ -74,6 +90,9 @@ class Ledger:
     events: int = 0
     dead_letters: dict[str, list[RawRecord]] = field(default_factory=dict)
     undecodable: list[str] = field(default_factory=list)
+    snapshot_hashes: set[str] = field(default_factory=set)
+    refused: list[RefusedRecord] = field(default_factory=list)
+    refused_by_command: dict[str, list[RefusedRecord]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _command(stream: str, record: RawRecord, command: Any) -> CommandRecord:
@@ -116,6 +135,28 @@ def read_ledger(settings: Settings, poison: list[PoisonRecord]) -> Ledger:
             else:
                 ledger.events += 1
                 event = _event(stream, decoded)
+                ledger.snapshot_hashes.add(event.snapshot_hash)
                 if event.correlation_id is not None:
                     ledger.events_by_command[event.correlation_id].append(event)
+    _read_refused(ledger, serde, roles)
     return ledger
+
+
+def _read_refused(ledger: Ledger, serde: Serde, roles: dict[str, tuple[str, type, bool]]) -> None:
+    """Decode the events a data-contract rule refused, from the dead letters that name a rule."""
+    for dead_letter_topic, records in ledger.dead_letters.items():
+        for record in records:
+            rule = record.header(RULE_NAME)
+            role = roles.get(record.header("flux.dlq.original.topic") or "")
+            if rule is None or role is None or role[2]:
+                continue
+            stream, contract, _ = role
+            try:
+                event = _event(stream, serde.decode(contract, record.value))
+            except SerdeError as exc:
+                ledger.undecodable.append(f"{dead_letter_topic}@{record.partition}:{record.offset}: {exc}")
+                continue
+            refused = RefusedRecord(event, rule, record.header("__rule.mode") or "?", dead_letter_topic)
+            ledger.refused.append(refused)
+            if event.correlation_id is not None:
+                ledger.refused_by_command[event.correlation_id].append(refused)

@@ -210,6 +210,14 @@ class ChaosPlatform:
         async with self._http.post(self.control_url, json=body) as response:
             response.raise_for_status()
 
+    async def upstream_served(self, mode: str) -> int:
+        """How many responses the fake upstreams have shaped with fault ``mode`` so far."""
+        assert self._http is not None
+        async with self._http.get(self.control_url) as response:
+            response.raise_for_status()
+            described = await response.json()
+        return int(described.get("served", {}).get(mode, 0))
+
     # ------------------------------------------------------------- watching
     async def _watch(self) -> None:
         while True:

@@ -128,6 +128,10 @@ def to_json(result: ChaosResult) -> dict[str, Any]:
             "duplicates": evaluation.duplicates,
             "stale": evaluation.stale,
             "dead_letters": evaluation.dead_letters,
+            "contract_violations": {
+                **evaluation.contract_violations,
+                "requests_answered_by_refusal": evaluation.refused_by_contract,
+            },
             "memory": evaluation.memory,
             "flood": evaluation.flood,
             "crashes": [asdict(c) for c in result.run.crashes],

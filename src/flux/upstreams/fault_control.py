@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -91,6 +92,9 @@ class FaultController:
         self._fault: Fault | None = None
         self._listeners: list[Callable[[Fault], None]] = []
         self.injected = 0
+        self.served: Counter[str] = Counter()
+        """Responses each fault mode has shaped so far (``out_of_range`` only where an upstream has
+        such a body); read through the control API's ``served``, e.g. by the chaos run."""
 
     def add_listener(self, listener: Callable[[Fault], None]) -> None:
         """Call ``listener`` with each new fault as it is injected (the WS server drops sockets so)."""
@@ -167,7 +171,7 @@ class FaultController:
         """The current fault as JSON-ready data."""
         fault = self.current()
         if fault is None:
-            return {"mode": FaultMode.NONE.value}
+            return {"mode": FaultMode.NONE.value, "served": dict(self.served)}
         remaining_s = None if fault.expires_at is None else max(0.0, fault.expires_at - self._clock())
         return {
             "mode": fault.mode.value,
@@ -177,6 +181,7 @@ class FaultController:
             "retry_after_s": fault.retry_after_s,
             "delay_s": fault.delay_s,
             "status": fault.status,
+            "served": dict(self.served),
         }
 
 

@@ -59,6 +59,8 @@ async def respond(
     world.hits[target.value] += 1
     fault = world.faults.take(target)
     mode = fault.mode if fault is not None else FaultMode.NONE
+    if fault is not None and (mode is not FaultMode.OUT_OF_RANGE or out_of_range is not None):
+        world.faults.served[mode.value] += 1  # this response is the fault's
     if fault is not None and mode is FaultMode.SLOW:
         await asyncio.sleep(fault.delay_s)
     if fault is not None and mode is FaultMode.SERVER_ERROR:

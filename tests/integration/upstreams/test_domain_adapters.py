@@ -123,7 +123,7 @@ async def test_http_fault_control_endpoint(fake: FakeUpstreams, sleep: Recording
         answer = await client.get(f"{fake.base_url}/v1/forecast", params={"latitude": 1, "longitude": 2})
         assert answer.status_code == 503
         cleared = await client.delete(fake.control_url)
-        assert cleared.json() == {"mode": "none"}
+        assert cleared.json() == {"mode": "none", "served": {"5xx": 1}}
         answer = await client.get(
             f"{fake.base_url}/v1/forecast",
             params={"latitude": 1, "longitude": 2, "current": "temperature_2m"},

@@ -19,7 +19,7 @@ from typing import Any
 
 from flux.chaos.evaluation import RunRecord
 from flux.chaos.latency import TICKER
-from flux.chaos.ledger import CommandRecord, EventRecord, Ledger
+from flux.chaos.ledger import CommandRecord, EventRecord, Ledger, RefusedRecord
 from flux.chaos.observations import Ack, FaultWindow, Membership, Receipt
 from flux.chaos.platform import Crash, RssSample
 from flux.chaos.poison import POISON_HEADER, PoisonRecord
@@ -179,7 +179,23 @@ class SyntheticRun:
         e = EventRecord(command.stream, command.key, int(ms(produced)), snapshot, command.command_id)
         self.ledger.events_by_command[command.command_id].append(e)
         self.ledger.events += 1
+        self.ledger.snapshot_hashes.add(snapshot)
         return e
+
+    def refuse(
+        self,
+        command: CommandRecord,
+        produced: float,
+        snapshot: str,
+        rule: str = "temperatureInRange",
+        mode: str = "WRITE",
+    ) -> RefusedRecord:
+        """The event answering ``command`` was refused by its data contract and dead-lettered."""
+        e = EventRecord(command.stream, command.key, int(ms(produced)), snapshot, command.command_id)
+        refused = RefusedRecord(e, rule, mode, "weather.service.event.updated.dlq")
+        self.ledger.refused.append(refused)
+        self.ledger.refused_by_command[command.command_id].append(refused)
+        return refused
 
     def refresh(
         self,

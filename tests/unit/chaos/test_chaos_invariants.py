@@ -23,6 +23,7 @@ VERDICTS = [
     "clients stay connected unless the BFF is stopped",
     "RSS at the end within 15% of the steady-load baseline",
     "flood: others' p99 < 2x calm, flooder rate-limited",
+    "every contract violation is dead-lettered, none reached a client",
 ]
 
 
@@ -47,7 +48,7 @@ def test_a_run_that_keeps_its_promises_passes_with_one_verdict_each() -> None:
     result = evaluate(clean_run().build())
 
     assert [v.name for v in result.invariants] == VERDICTS
-    assert [v.passed for v in result.invariants] == [True] * 8 + [None, None]
+    assert [v.passed for v in result.invariants] == [True] * 8 + [None, None, None]
     assert result.passed is True
     details = [v.detail for v in result.invariants]
     assert details[:8] == [

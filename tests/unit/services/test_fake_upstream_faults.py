@@ -23,7 +23,7 @@ def test_fault_expires_after_its_duration() -> None:
     assert faults.peek(FaultTarget.NEWS) is not None
     clock.now = 5.0
     assert faults.peek(FaultTarget.NEWS) is None
-    assert faults.describe() == {"mode": "none"}
+    assert faults.describe() == {"mode": "none", "served": {}}
 
 
 def test_fault_with_count_ends_after_that_many_requests() -> None:
@@ -72,3 +72,21 @@ def test_invalid_injections_are_refused() -> None:
         faults.inject(FaultMode.SLOW, duration_s=0)
     with pytest.raises(ValueError, match="status"):
         faults.inject(FaultMode.SERVER_ERROR, status=404)
+
+
+async def test_the_control_api_counts_the_responses_each_fault_shaped() -> None:
+    import httpx
+
+    from flux.upstreams import FakeUpstreams
+
+    async with FakeUpstreams(seed=5) as server, httpx.AsyncClient() as http:
+        weather = f"{server.base_url}/v1/forecast?latitude=47.37&longitude=8.54&current=temperature_2m"
+        markets = f"{server.base_url}/api/v3/coins/markets?vs_currency=usd"
+        await http.post(server.control_url, json={"mode": "out_of_range", "target": "all"})
+        for _ in range(3):
+            await http.get(weather)
+        await http.get(markets)  # no out-of-range body for markets: answered normally, not counted
+        await http.delete(server.control_url)
+        await http.get(weather)  # no fault: not counted
+        served = (await http.get(server.control_url)).json()["served"]
+    assert served == {"out_of_range": 3}
