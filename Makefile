@@ -10,7 +10,7 @@ FLUX   := $(VENV)/bin/flux
 STAMP  := $(VENV)/.flux-installed
 
 .PHONY: help setup lock run down status logs reset test test-unit test-integration lint typecheck \
-        codegen check-codegen register-schemas check-schemas docs bench bench-registry bench-serde \
+        codegen check-codegen register-schemas check-schemas check-asyncapi docs bench bench-registry bench-serde \
         bench-services bench-bff chaos chaos-quick soak clean
 
 help: ## List the targets
@@ -30,9 +30,10 @@ $(STAMP): pyproject.toml uv.lock
 	@$(UV) sync --frozen --extra dev --inexact --python $(PY) --quiet
 	@touch $(STAMP)
 
-setup: $(STAMP) ## Install everything: venv, Kafka jars (Maven Central), dashboard assets (npm)
+setup: $(STAMP) ## Install everything: venv, Kafka jars (Maven Central), dashboard assets and AsyncAPI validator (npm)
 	@$(FLUX) dev fetch
 	@scripts/setup-dashboard.sh
+	@scripts/setup-asyncapi.sh
 
 run: setup ## Start the whole platform (Kafka, registry, Valkey, services, BFF) in the background
 	@$(FLUX) dev up
@@ -80,9 +81,13 @@ register-schemas: $(STAMP) ## Register every schema version with FLUX_REGISTRY_U
 check-schemas: $(STAMP) ## Offline compatibility gate over the schema history
 	$(FLUX) schemas check
 
-docs: $(STAMP) ## Regenerate generated docs (topics, contracts)
+docs: $(STAMP) ## Regenerate generated docs (topics, contracts, AsyncAPI)
 	$(FLUX) topics docs --write docs/topics.md
 	$(FLUX) schemas docs --write docs/contracts.md
+	$(FLUX) schemas asyncapi --write docs/asyncapi.json
+
+check-asyncapi: setup ## Validate docs/asyncapi.json with the AsyncAPI parser (also part of `make test`)
+	node tools/asyncapi/validate.js docs/asyncapi.json
 
 bench: bench-registry bench-serde bench-services bench-bff ## Every benchmark
 

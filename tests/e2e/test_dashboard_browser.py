@@ -59,9 +59,9 @@ async def test_dashboard_fills_weather_and_streams_ticker_prices(
             await page.goto(platform.url + "/")
             await page.wait_for_selector("#status[data-state='connected']", timeout=15_000)
 
-            await page.fill("#city-input", "Delhi")  # a preset: fills lat/lon
-            assert await page.input_value("#lat-input") == "28.61"
-            await page.click("#city-go")
+            await page.locator("#city-input").press_sequentially("Delhi", delay=50)
+            await page.locator("#city-suggestions li[role='option']").first.wait_for(timeout=30_000)
+            await page.keyboard.press("Enter")  # the first suggestion: Delhi, India, from the gazetteer
             await page.wait_for_selector("#weather-body[data-state='filled']", timeout=30_000)
             temperature = await page.text_content("#weather-temp")
             assert temperature is not None and temperature.endswith("°")

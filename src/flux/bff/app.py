@@ -16,6 +16,7 @@ from aiohttp import web
 from flux.bff.admission import handshake_guard
 from flux.bff.auth import ConnectAuth, static_token_auth
 from flux.bff.cache import SnapshotCache, SnapshotStore, ValkeySnapshotStore
+from flux.bff.cities import CityRoutes, add_city_routes, address_by
 from flux.bff.commands import CommandSink
 from flux.bff.config import BffSettings
 from flux.bff.fanout import FanoutServer, SlowClientPolicy
@@ -130,6 +131,7 @@ class BffApp:
         self.sio.attach(self.web)
         name_this_instance(bs.instance_name, self.sio.eio, self.web)
         add_routes(self.web, self.metrics, self.readiness, instance=bs.instance_name)
+        self.cities = add_city_routes(self.web, CityRoutes(address_of=address_by(self.admission)))
         self.web.on_startup.append(self._on_startup)
         self.web.on_shutdown.append(self._on_shutdown)
         self.web.on_cleanup.append(self._on_cleanup)

@@ -1,16 +1,20 @@
-"""Plain HTTP routes of the BFF: health, readiness, Prometheus metrics and the dashboard."""
+"""Plain HTTP routes of the BFF: health, readiness, Prometheus metrics, the dashboard and ``/asyncapi.json``."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from flux.bff.metrics import BffMetrics
+from flux.catalogue import load_catalogue
+from flux.schema_tools.asyncapi import build_asyncapi
+from flux.schema_tools.subjects import load_subjects
 
 __all__ = ["DASHBOARD_DIR", "add_routes"]
 
@@ -18,6 +22,12 @@ LOG = logging.getLogger(__name__)
 
 DASHBOARD_DIR: Final = Path(__file__).resolve().parent / "dashboard"
 _SOCKET_IO_DIST: Final = DASHBOARD_DIR / "node_modules" / "socket.io-client" / "dist"
+_UPLOT_DIST: Final = DASHBOARD_DIR / "node_modules" / "uplot" / "dist"
+# npm packages the page loads, served from node_modules (package.json / package-lock.json).
+_VENDOR: Final = {
+    "uPlot.iife.min.js": _UPLOT_DIST / "uPlot.iife.min.js",
+    "uPlot.min.css": _UPLOT_DIST / "uPlot.min.css",
+}
 _SECURITY_HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -35,7 +45,7 @@ def add_routes(
     *,
     instance: str = "",
 ) -> None:
-    """Register ``/health``, ``/ready``, ``/metrics`` and the dashboard on ``app``.
+    """Register ``/health``, ``/ready``, ``/metrics``, ``/asyncapi.json`` and the dashboard on ``app``.
 
     Args:
         app: The aiohttp application.
@@ -72,9 +82,14 @@ def add_routes(
     app.router.add_get("/metrics", prometheus)
     app.router.add_get("/", index)
     app.router.add_get("/vendor/socket.io.min.js", socket_io_client)
+    app.router.add_get("/asyncapi.json", _asyncapi)
     if not (_SOCKET_IO_DIST / "socket.io.min.js").is_file():
         LOG.warning("socket.io-client is not installed; run `make setup` (scripts/setup-dashboard.sh)")
-    for name in ("app.js", "style.css", "favicon.svg"):
+    for name, path in _VENDOR.items():
+        app.router.add_get(f"/vendor/{name}", _vendor_file(path))
+        if not path.is_file():
+            LOG.warning("%s is not installed; run `make setup` (scripts/setup-dashboard.sh)", name)
+    for name in ("app.js", "charts.js", "cities.js", "style.css", "favicon.svg"):
         path = DASHBOARD_DIR / name
         app.router.add_get(f"/{name}", _static_file(path))
 
@@ -84,3 +99,29 @@ def _static_file(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResp
         return web.FileResponse(path, headers=_SECURITY_HEADERS)
 
     return serve
+
+
+def _vendor_file(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """An npm asset, or a 404 that says how to install it (the page shows which one is missing)."""
+
+    installed = path.is_file()  # checked once, like the warning at start-up
+
+    async def serve(_: web.Request) -> web.StreamResponse:
+        if not installed:
+            return web.Response(status=404, text=f"{path.name} is not installed; run make setup")
+        return web.FileResponse(path, headers={"Cache-Control": "max-age=3600"})
+
+    return serve
+
+
+@cache
+def _asyncapi_document() -> dict[str, Any]:
+    """The AsyncAPI document of docs/asyncapi.json, built once from the installed schemas."""
+    return build_asyncapi(load_catalogue(), load_subjects())
+
+
+async def _asyncapi(request: web.Request) -> web.Response:
+    """``GET /asyncapi.json``: the platform's AsyncAPI 3.0 contract, with this BFF as the Socket.IO server."""
+    document = _asyncapi_document()
+    servers = document["servers"] | {"bff": document["servers"]["bff"] | {"host": request.host}}
+    return web.json_response(document | {"servers": servers})

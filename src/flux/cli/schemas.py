@@ -5,6 +5,8 @@
   exits 1 (with the registry's message) when a version is refused.
 - ``flux schemas check``: the offline CI gate; exits 1 naming subject, version, rule and field.
 - ``flux schemas docs [--write PATH]``: the Markdown page of every topic's contract.
+- ``flux schemas asyncapi [--write PATH]``: the AsyncAPI 3.0 document (JSON) of the topics and the BFF's
+  Socket.IO protocol (``docs/asyncapi.json``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from flux.catalogue import load_catalogue
+from flux.schema_tools.asyncapi import build_asyncapi, render_asyncapi_json
 from flux.schema_tools.docs import render_contracts_markdown
 from flux.schema_tools.gate import check_history
 from flux.schema_tools.registration import RegistrationRow, register_history
@@ -86,11 +90,24 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    text = render_contracts_markdown(load_subjects())
-    if args.write is None:
+    return _emit(render_contracts_markdown(load_subjects()), args.write)
+
+
+def _asyncapi(args: argparse.Namespace) -> int:
+    try:
+        document = build_asyncapi(load_catalogue(), load_subjects())
+    except SubjectsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return _emit(render_asyncapi_json(document), args.write)
+
+
+def _emit(text: str, write: str | None) -> int:
+    """Print ``text``, or write it to ``write`` and say so."""
+    if write is None:
         sys.stdout.write(text)
         return 0
-    path = Path(args.write)
+    path = Path(write)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}")
@@ -109,3 +126,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     docs = commands.add_parser("docs", help="render docs/contracts.md from the schemas")
     docs.add_argument("--write", metavar="PATH", default=None, help="write to PATH instead of stdout")
     docs.set_defaults(func=_docs)
+    asyncapi = commands.add_parser(
+        "asyncapi",
+        help="render docs/asyncapi.json: AsyncAPI 3.0 of the topics and the BFF's Socket.IO events",
+    )
+    asyncapi.add_argument("--write", metavar="PATH", default=None, help="write to PATH instead of stdout")
+    asyncapi.set_defaults(func=_asyncapi)

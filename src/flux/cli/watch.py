@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from flux.settings import get_settings
 
-__all__ = ["format_update", "register"]
+__all__ = ["format_update", "register", "resolve_city"]
 
 _CHANNELS = ("crypto.global", "news.global", "stock.global")
 
@@ -20,9 +20,11 @@ _CHANNELS = ("crypto.global", "news.global", "stock.global")
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("watch", help="print live updates from a BFF")
     parser.add_argument("--url", help="BFF base URL (default: http://127.0.0.1:FLUX_BFF_PORT)")
-    parser.add_argument("--city", help="also watch this city's weather")
-    parser.add_argument("--lat", type=float, default=0.0, help="latitude of --city")
-    parser.add_argument("--lon", type=float, default=0.0, help="longitude of --city")
+    parser.add_argument(
+        "--city", help="also watch this city's weather (found in the offline gazetteer: 'Delhi', 'Paris, US')"
+    )
+    parser.add_argument("--lat", type=float, help="latitude of --city (default: the gazetteer's)")
+    parser.add_argument("--lon", type=float, help="longitude of --city (default: the gazetteer's)")
     parser.add_argument(
         "--channel",
         action="append",
@@ -33,6 +35,31 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--count", type=int, default=0, help="exit after this many updates (0 = never)")
     parser.add_argument("--token", help="auth token, when the BFF requires one")
     parser.set_defaults(func=_run)
+
+
+def resolve_city(name: str, lat: float | None, lon: float | None) -> tuple[str, float, float]:
+    """``(city, lat, lon)`` for ``--city``: the gazetteer's place, unless both coordinates are given.
+
+    Raises:
+        ValueError: The city is not in the gazetteer (the message suggests close names), or only one
+            coordinate was given.
+    """
+    if (lat is None) != (lon is None):
+        raise ValueError("give both --lat and --lon, or neither (the gazetteer finds them)")
+    if lat is not None and lon is not None:
+        return name, lat, lon
+    from flux.geo.gazetteer import GazetteerQueryError, load_gazetteer  # noqa: PLC0415 - read only when used
+
+    gazetteer = load_gazetteer()
+    try:
+        city = gazetteer.lookup(name)
+        if city is None:
+            close = [m.city.label for m in gazetteer.search(name, 5)]
+            hint = f"; did you mean: {'; '.join(close)}?" if close else "; give --lat and --lon"
+            raise ValueError(f"unknown city {name!r}{hint}")
+    except GazetteerQueryError as exc:
+        raise ValueError(f"city {name[:64]!r}: {exc}") from None
+    return gazetteer.place_name(city), city.lat, city.lon
 
 
 def _money(value: Any) -> str:
@@ -83,6 +110,16 @@ async def _watch(args: argparse.Namespace, out: TextIO) -> int:
     from flux.client import FluxClient, Update  # noqa: PLC0415
 
     url = args.url or f"http://127.0.0.1:{get_settings().bff_port}"
+    place: tuple[str, float, float] | None = None
+    if args.city:
+        try:
+            place = await asyncio.to_thread(resolve_city, args.city, args.lat, args.lon)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    elif args.lat is not None or args.lon is not None:
+        print("error: --lat/--lon need --city", file=sys.stderr)
+        return 2
     done = asyncio.Event()
     seen = 0
 
@@ -123,10 +160,10 @@ async def _watch(args: argparse.Namespace, out: TextIO) -> int:
             ack = await client.subscribe(channel)
             if not ack.ok:
                 print(f"error: subscribe {channel}: {ack.error_message}", file=sys.stderr)
-        if args.city:
-            ack = await client.set_location(args.city, args.lat, args.lon)
+        if place is not None:
+            ack = await client.set_location(*place)
             if not ack.ok:
-                print(f"error: location {args.city!r}: {ack.error_message}", file=sys.stderr)
+                print(f"error: location {place[0]!r}: {ack.error_message}", file=sys.stderr)
                 return 2
         await done.wait()
     finally:

@@ -1,0 +1,32 @@
+"""Places without coordinates: an offline gazetteer of the world's cities (``flux.geo.gazetteer``).
+
+Pure lookups (no network, no Flux imports): city search by name prefix ranked by population, and
+the nearest city to a point. The BFF serves it on ``GET /api/cities`` and ``flux watch --city``
+uses it to turn a name into coordinates (ADR-020).
+"""
+
+from flux.geo.gazetteer import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_QUERY_LENGTH,
+    City,
+    Gazetteer,
+    GazetteerQueryError,
+    Match,
+    Nearest,
+    fold,
+    load_gazetteer,
+)
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_QUERY_LENGTH",
+    "City",
+    "Gazetteer",
+    "GazetteerQueryError",
+    "Match",
+    "Nearest",
+    "fold",
+    "load_gazetteer",
+]
