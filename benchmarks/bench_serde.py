@@ -17,9 +17,12 @@ decoded with their rules off and on, by Flux's ``Serde`` (``write_rules``/``read
 confluent-kafka's serializers with ``use.latest.version`` and the same rules in the registry (its
 CEL executors in a ``RuleRegistry``), in the same run. Two kinds of traffic: the same record again
 and again (what a snapshot service publishes between changes: Flux's verdict memo answers), and a
-different record every time (every rule evaluated by cel-python on both sides). Printed: msgs/s,
-the ratio Flux / confluent-kafka with rules on, and the rules' cost per message (µs, on minus off).
-Run: ``make bench-serde`` (``python benchmarks/bench_serde.py [--seconds 1.0] [--no-rules]``).
+different record every time (every rule evaluated in full on both sides). Flux evaluates the CEL
+rules of its compiled subset as Python closures (:mod:`flux.serde.cel_compile`, cel-python as the
+fallback); the column "flux cel-py" is Flux with that off, every rule through cel-python as in
+confluent-kafka. Printed: msgs/s, the ratio Flux / confluent-kafka with rules on, and the rules'
+cost per message (µs, on minus off).
+Run: ``make bench-serde`` (``python benchmarks/bench_serde.py [--seconds 1.0] [--quick] [--no-rules]``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from flux.schema_tools.subjects import load_subjects
 from flux.serde import AsyncSerde, AvroCodec, ProtobufCodec, Serde
 from flux.serde.contract_schema import contract_schema
 from flux.serde.protobuf_codec import descriptor_base64
+from flux.serde.rule_executors import RuleExecutors
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 
@@ -283,7 +287,7 @@ def _variants(label: str, value: Any) -> Callable[[int], Any]:
     return news
 
 
-def bench_rules(label: str, value: Any, seconds: float) -> list[tuple[str, str, str, float]]:
+def bench_rules(label: str, value: Any, seconds: float, rounds: int = 5) -> list[tuple[str, str, str, float]]:
     """Encode and decode with rules off and on, Flux next to confluent-kafka, same run."""
     contract = type(value)
     ours_client, their_client = _contract_registry(label, contract)
@@ -323,34 +327,42 @@ def bench_rules(label: str, value: Any, seconds: float) -> list[tuple[str, str, 
         )
     ours_off = Serde(ours_client)
     ours_on = Serde(ours_client, write_rules=True, read_rules=True)
+    ours_cel = Serde(ours_client, write_rules=True, read_rules=True)
+    ours_cel._runner.executors = RuleExecutors(compiled=False)  # every rule through cel-python
     variant = _variants(label, value)
     counter = iter(range(1 << 62))
     pool = [ours_off.encode(variant(i)) for i in range(5000)]  # more than the verdict memo holds
     cursor = iter(range(1 << 62))
     same = ours_off.encode(value)
-    for candidate in (ours_on.encode(value), their_on(value, ctx)):
+    for candidate in (ours_on.encode(value), ours_cel.encode(value), their_on(value, ctx)):
         assert len(candidate) == len(same), "rules must let the benchmark's record through"
     results = measure(
         {
             "encode same flux off": loop_of(lambda: ours_off.encode(value)),
             "encode same flux on": loop_of(lambda: ours_on.encode(value)),
+            "encode same flux cel-py": loop_of(lambda: ours_cel.encode(value)),
             "encode same confluent off": loop_of(lambda: their_off(value, ctx)),
             "encode same confluent on": loop_of(lambda: their_on(value, ctx)),
             "encode distinct flux off": loop_of(lambda: ours_off.encode(variant(next(counter)))),
             "encode distinct flux on": loop_of(lambda: ours_on.encode(variant(next(counter)))),
+            "encode distinct flux cel-py": loop_of(lambda: ours_cel.encode(variant(next(counter)))),
             "encode distinct confluent off": loop_of(lambda: their_off(variant(next(counter)), ctx)),
             "encode distinct confluent on": loop_of(lambda: their_on(variant(next(counter)), ctx)),
             "decode same flux off": loop_of(lambda: ours_off.decode(contract, same)),
             "decode same flux on": loop_of(lambda: ours_on.decode(contract, same)),
+            "decode same flux cel-py": loop_of(lambda: ours_cel.decode(contract, same)),
             "decode same confluent off": loop_of(lambda: their_read_off(same, ctx)),
             "decode same confluent on": loop_of(lambda: their_read_on(same, ctx)),
             "decode distinct flux off": loop_of(lambda: ours_off.decode(contract, pool[next(cursor) % 5000])),
             "decode distinct flux on": loop_of(lambda: ours_on.decode(contract, pool[next(cursor) % 5000])),
+            "decode distinct flux cel-py": loop_of(
+                lambda: ours_cel.decode(contract, pool[next(cursor) % 5000])
+            ),
             "decode distinct confluent off": loop_of(lambda: their_read_off(pool[next(cursor) % 5000], ctx)),
             "decode distinct confluent on": loop_of(lambda: their_read_on(pool[next(cursor) % 5000], ctx)),
         },
         seconds,
-        rounds=5,
+        rounds=rounds,
     )
     rows = []
     for name, rate in results.items():
@@ -362,19 +374,22 @@ def bench_rules(label: str, value: Any, seconds: float) -> list[tuple[str, str, 
 def report_rules(rows: list[tuple[str, str, str, float]]) -> None:
     rate = {(label, what, who): value for label, what, who, value in rows}
     print(
-        f"\n{'record':<8} {'operation':<18} {'flux off':>10} {'flux on':>10} {'conf. off':>10} {'conf. on':>10}"
-        f" {'on: flux/conf.':>15} {'rule cost flux':>15} {'rule cost conf.':>16}"
+        f"\n{'record':<8} {'operation':<17} {'flux off':>9} {'flux on':>9} {'cel-py':>9} {'conf. off':>9}"
+        f" {'conf. on':>9} {'on: flux/conf.':>14} {'rules: flux':>12} {'cel-py':>10} {'confluent':>10}"
     )
     for label, what in dict.fromkeys((label, what) for label, what, _, _ in rows):
         fo, fn = rate[(label, what, "flux off")], rate[(label, what, "flux on")]
+        fc = rate[(label, what, "flux cel-py")]
         co, cn = rate[(label, what, "confluent off")], rate[(label, what, "confluent on")]
-        cost_flux = (1 / fn - 1 / fo) * 1e6
-        cost_conf = (1 / cn - 1 / co) * 1e6
+        cost = [(1 / on - 1 / off) * 1e6 for on, off in ((fn, fo), (fc, fo), (cn, co))]
         print(
-            f"{label:<8} {what:<18} {fo:>10,.0f} {fn:>10,.0f} {co:>10,.0f} {cn:>10,.0f} {fn / cn:>14.2f}x"
-            f" {cost_flux:>12,.1f} µs {cost_conf:>13,.1f} µs"
+            f"{label:<8} {what:<17} {fo:>9,.0f} {fn:>9,.0f} {fc:>9,.0f} {co:>9,.0f} {cn:>9,.0f}"
+            f" {fn / cn:>13.2f}x {cost[0]:>9,.1f} µs {cost[1]:>7,.0f} µs {cost[2]:>7,.0f} µs"
         )
-    print("(msgs/s; 'same': one record again and again; 'distinct': a different record every time)")
+    print(
+        "(msgs/s; 'same': one record again and again; 'distinct': a different record every time;"
+        " cel-py: Flux with its compiled CEL subset off; rules: cost per message, on minus off)"
+    )
 
 
 def report(rows: list[tuple[str, str, float]]) -> None:
@@ -405,14 +420,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=6.0, help="time per record kind (all candidates)")
     parser.add_argument("--no-rules", dest="rules", action="store_false", help="skip the data-contract runs")
+    parser.add_argument("--quick", action="store_true", help="a short run (< 60 s): fewer, shorter rounds")
     args = parser.parse_args()
-    rows = bench_avro("ticker", ticker_sized(), args.seconds)
-    rows += bench_avro("news", news_sized(), args.seconds)
-    rows += bench_protobuf(args.seconds)
+    seconds = min(args.seconds, 1.5) if args.quick else args.seconds
+    rows = bench_avro("ticker", ticker_sized(), seconds)
+    rows += bench_avro("news", news_sized(), seconds)
+    rows += bench_protobuf(seconds)
     report(rows)
     if args.rules:
-        rule_rows = bench_rules("ticker", ticker_batch(), args.seconds)
-        rule_rows += bench_rules("news", news_sized(), args.seconds)
+        rounds = 3 if args.quick else 5
+        rule_rows = bench_rules("ticker", ticker_batch(), seconds * 2, rounds)
+        rule_rows += bench_rules("news", news_sized(), seconds * 2, rounds)
         report_rules(rule_rows)
 
 

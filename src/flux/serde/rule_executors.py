@@ -17,6 +17,10 @@ thing to a Flux service and to any Confluent client. Two things are added around
   headlines between refreshes); those records cost a lookup per rule instead of a cel-python
   evaluation (0.2 to 0.6 ms per simple expression, per list element for ``all()``). Records whose
   content is new are evaluated in full, exactly as confluent-kafka evaluates them.
+* the compiled subset (:mod:`flux.serde.cel_program`): a CEL ``CONDITION`` or ``CEL_FIELD``
+  expression of the subset runs as Python closures over the datum, 100x faster than cel-python.
+  The executor stays the authority: an expression outside the subset, and any record the closures
+  are not sure of, is evaluated by it; ``test_cel_differential.py`` proves the two equal.
 
 Example:
     >>> executors = RuleExecutors()
@@ -44,6 +48,8 @@ from confluent_kafka.schema_registry.serde import (
 from fastavro import parse_schema
 from fastavro.schema import expand_schema
 
+from flux.serde.cel_program import CONVERTIBLE, CompiledRule, compiled, convertible
+from flux.serde.cel_values import Fallback
 from flux.serde.json_datum import from_json_value, to_json_value
 
 __all__ = ["JsonSafeJsonataExecutor", "RuleExecutors", "VerdictMemo", "memo_fields"]
@@ -135,12 +141,23 @@ class VerdictMemo:
             self._verdicts[key] = verdict
 
 
-class _MemoCelExecutor(RuleExecutor):
-    """confluent-kafka's ``CelExecutor`` with remembered verdicts for conditions (see the module docs)."""
+def _program(ctx: RuleContext, enabled: bool, field: bool = False) -> CompiledRule | None:
+    """The compiled rule, if ``ctx.rule`` has one and the executor would evaluate it at all (it
+    raises without a typed target)."""
+    target, expr = ctx.target, ctx.rule.expr
+    if not enabled or expr is None or target is None or target.schema_type is None:
+        return None
+    return compiled(expr, field)
 
-    def __init__(self, inner: RuleExecutor, memo: VerdictMemo) -> None:
+
+class _MemoCelExecutor(RuleExecutor):
+    """confluent-kafka's ``CelExecutor`` with remembered verdicts and the compiled subset for
+    conditions (see the module docs); everything else, and every doubt, goes to the executor."""
+
+    def __init__(self, inner: RuleExecutor, memo: VerdictMemo | None, compiled: bool) -> None:
         self._inner = inner
         self._memo = memo
+        self._compiled = compiled
 
     def type(self) -> str:
         return str(self._inner.type())
@@ -148,24 +165,43 @@ class _MemoCelExecutor(RuleExecutor):
     def transform(self, ctx: RuleContext, message: Any) -> Any:
         if ctx.rule.kind != RuleKind.CONDITION:
             return self._inner.transform(ctx, message)
-        key = self._memo.key(ctx, message)
+        memo = self._memo
+        key = memo.key(ctx, message) if memo is not None else None
         if key is None:
-            return self._inner.transform(ctx, message)
-        verdict = self._memo.get(key)
+            return self._evaluate(ctx, message)
+        verdict = memo.get(key) if memo is not None else None
         if verdict is None:
-            verdict = self._inner.transform(ctx, message)
-            if isinstance(verdict, bool):
-                self._memo.put(key, verdict)
+            verdict = self._evaluate(ctx, message)
+            if isinstance(verdict, bool) and memo is not None:
+                memo.put(key, verdict)
         return verdict
+
+    def _evaluate(self, ctx: RuleContext, message: Any) -> Any:
+        program = _program(ctx, self._compiled)
+        if program is not None:
+            frozen = getattr(ctx, "frozen", None)
+            checked = None if frozen is None else frozen.get(CONVERTIBLE)
+            if checked is None:
+                checked = convertible(message)
+                if frozen is not None:
+                    frozen[CONVERTIBLE] = checked
+            if checked:
+                try:
+                    return program.condition(message, checked=True)
+                except Fallback:
+                    pass
+        return self._inner.transform(ctx, message)
 
 
 class _MemoCelFieldExecutor(FieldRuleExecutor):
-    """confluent-kafka's ``CelFieldExecutor`` with remembered results per field value, for rules that
-    read only the field (``value``, ``name``, ``fullName``, ``typeName``, ``tags``), not ``message``."""
+    """confluent-kafka's ``CelFieldExecutor`` with the compiled subset, and remembered results per
+    field value for rules that read only the field (``value``, ``name``, ``fullName``,
+    ``typeName``, ``tags``), not ``message``."""
 
-    def __init__(self, inner: FieldRuleExecutor, memo: VerdictMemo) -> None:
+    def __init__(self, inner: FieldRuleExecutor, memo: VerdictMemo | None, compiled: bool) -> None:
         self._inner = inner
         self._memo = memo
+        self._compiled = compiled
 
     def type(self) -> str:
         return str(self._inner.type())
@@ -173,9 +209,21 @@ class _MemoCelFieldExecutor(FieldRuleExecutor):
     def new_transform(self, ctx: RuleContext) -> FieldTransform:
         inner = self._inner.new_transform(ctx)
         expr = ctx.rule.expr
-        if expr is None or _NOW.search(expr) or _MESSAGE_REF.search(expr):
-            return inner
+        program = _program(ctx, self._compiled, field=True)
+        if program is not None:
+            executor, condition = inner, ctx.rule.kind == RuleKind.CONDITION
+
+            def fast(rule_ctx: RuleContext, field: FieldContext, value: Any) -> Any:
+                try:
+                    return program.field(field, value, condition)
+                except Fallback:
+                    return executor(rule_ctx, field, value)
+
+            inner = fast
         memo = self._memo
+        if memo is None or expr is None or _NOW.search(expr) or _MESSAGE_REF.search(expr):
+            return inner
+        evaluate = inner
 
         def transform(rule_ctx: RuleContext, field: FieldContext, value: Any) -> Any:
             key: Any = (
@@ -189,10 +237,10 @@ class _MemoCelFieldExecutor(FieldRuleExecutor):
             try:
                 found = memo.get(key)
             except TypeError:
-                return inner(rule_ctx, field, value)
+                return evaluate(rule_ctx, field, value)
             if found is not None:
                 return found[0]
-            result = inner(rule_ctx, field, value)
+            result = evaluate(rule_ctx, field, value)
             memo.put(key, (result,))
             return result
 
@@ -249,12 +297,15 @@ class RuleExecutors:
 
     Args:
         memo: remember CEL condition verdicts (:class:`VerdictMemo`); on by default.
+        compiled: evaluate CEL expressions of the compiled subset (:mod:`flux.serde.cel_compile`)
+            without cel-python when they can; on by default. Off, or on both: the same verdicts.
     """
 
-    __slots__ = ("_executors", "_lock", "memo")
+    __slots__ = ("_executors", "_lock", "compiled", "memo")
 
-    def __init__(self, *, memo: bool = True) -> None:
+    def __init__(self, *, memo: bool = True, compiled: bool = True) -> None:
         self.memo = VerdictMemo() if memo else None
+        self.compiled = compiled
         self._executors: dict[str, RuleExecutor] = {}
         self._lock = threading.Lock()
 
@@ -266,14 +317,18 @@ class RuleExecutors:
                 )
 
                 cel = CelExecutor()  # type: ignore[no-untyped-call]
-                return cel if self.memo is None else _MemoCelExecutor(cel, self.memo)
+                if self.memo is None and not self.compiled:
+                    return cel
+                return _MemoCelExecutor(cel, self.memo, self.compiled)
             if rule_type == "CEL_FIELD":
                 from confluent_kafka.schema_registry.rules.cel.cel_field_executor import (  # noqa: PLC0415
                     CelFieldExecutor,
                 )
 
                 field = CelFieldExecutor()  # type: ignore[no-untyped-call]
-                return field if self.memo is None else _MemoCelFieldExecutor(field, self.memo)
+                if self.memo is None and not self.compiled:
+                    return field
+                return _MemoCelFieldExecutor(field, self.memo, self.compiled)
             if rule_type == "JSONATA":
                 return JsonSafeJsonataExecutor()
         except ImportError as exc:
