@@ -1,15 +1,20 @@
-"""``flux dev``: run the embedded stack (Kafka, registry, Valkey, services, BFF) without Docker."""
+"""``flux dev``: run the embedded stack (Kafka, registry, Valkey, services, BFF) without Docker.
+
+The stack's processes log in the console format (readable in ``flux dev logs``) unless
+``FLUX_LOG_FORMAT`` says otherwise; containers log JSON (the image sets ``FLUX_LOG_FORMAT=json``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
 
 from flux.devstack.errors import DevStackError
 from flux.devstack.stack import DevStack
-from flux.settings import get_settings
+from flux.settings import LogFormat, Settings, get_settings
 
 __all__ = ["register"]
 
@@ -38,8 +43,17 @@ def register(subparsers: Any) -> None:
     commands.add_parser("fetch", help="download the Kafka jars (Maven Central)").set_defaults(func=_fetch)
 
 
+def dev_settings(environ: dict[str, str] | None = None) -> Settings:
+    """The settings of the dev stack: the environment's, in the console log format unless
+    ``FLUX_LOG_FORMAT`` is set."""
+    settings = get_settings()
+    if "FLUX_LOG_FORMAT" in (os.environ if environ is None else environ):
+        return settings
+    return settings.model_copy(update={"log_format": LogFormat.CONSOLE})
+
+
 def _stack(args: argparse.Namespace) -> DevStack:
-    return DevStack.from_settings(get_settings(), with_apps=not getattr(args, "infra_only", False))
+    return DevStack.from_settings(dev_settings(), with_apps=not getattr(args, "infra_only", False))
 
 
 def _print(line: str) -> None:
