@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     registry_port: int = 8081
+    registry_nodes: int = Field(
+        default=1, ge=1, le=9, description="Registry nodes of the dev stack (one elected leader)."
+    )
     valkey_port: int = 6379
     bff_port: int = 8000  # the public address: the balancer's when several instances run
     bff_instances: int = Field(

@@ -40,8 +40,32 @@ def register(subparsers: Any) -> None:
         default=None,
         help="registry topic (default: the catalogue's registry topic)",
     )
-    serve.add_argument("--follower", action="store_true", help="serve reads; forward writes to --primary-url")
-    serve.add_argument("--primary-url", default=None, help="primary registry URL (followers)")
+    serve.add_argument(
+        "--follower",
+        action="store_true",
+        help="never stand for leader election: serve reads, forward writes to the elected leader",
+    )
+    serve.add_argument(
+        "--primary-url",
+        default=None,
+        help="forward writes here until a leader is announced on the log (hint)",
+    )
+    serve.add_argument(
+        "--advertised-url", default=None, help="URL other nodes forward writes to (default http://HOST:PORT)"
+    )
+    serve.add_argument(
+        "--session-timeout-ms",
+        type=int,
+        default=10_000,
+        help="a leader silent this long loses the lead (the failover time; default 10000)",
+    )
+    serve.add_argument(
+        "--leader-wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a write waits for a reachable leader before 50004/50003 (default 10)",
+    )
     serve.add_argument(
         "--auth-file",
         type=Path,
@@ -108,8 +132,6 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     configure_logging(settings, service="registry")
-    if args.primary_url and not args.follower:
-        raise SystemExit("--primary-url only makes sense with --follower")
     users = None
     if args.auth_file is not None:
         users = UserTable.from_file(args.auth_file)
@@ -122,6 +144,9 @@ def _serve(args: argparse.Namespace) -> int:
         topic=topic,
         follower=args.follower,
         primary_url=args.primary_url,
+        advertised_url=args.advertised_url,
+        session_timeout_ms=args.session_timeout_ms,
+        leader_wait_s=args.leader_wait,
         users=users,
         max_body_bytes=args.max_body_bytes,
     )

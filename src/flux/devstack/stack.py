@@ -30,6 +30,7 @@ from flux.devstack.kafka import KafkaNode
 from flux.devstack.kafka_jars import KafkaJars
 from flux.devstack.ports import free_port
 from flux.devstack.python_process import FluxProcess
+from flux.devstack.registry_nodes import registry_nodes
 from flux.devstack.valkey import ValkeyNode, find_valkey_server
 from flux.kafka.admin import ensure_topics
 from flux.paths import project_root
@@ -57,6 +58,8 @@ class StackPorts:
     services: dict[str, int] = field(default_factory=dict)
     # Ports of the BFF instances behind the balancer (which takes ``bff``); empty = one BFF on ``bff``.
     bff_instances: tuple[int, ...] = ()
+    # Ports of registry nodes 2..N (node 1 takes ``registry``).
+    registry_peers: tuple[int, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackPorts:
@@ -72,10 +75,11 @@ class StackPorts:
             bff_instances=tuple(settings.bff_instance_base_port + i for i in range(1, instances + 1))
             if instances > 1
             else (),
+            registry_peers=tuple(settings.registry_port + i for i in range(1, settings.registry_nodes)),
         )
 
     @classmethod
-    def ephemeral(cls, bff_instances: int = 1) -> StackPorts:
+    def ephemeral(cls, bff_instances: int = 1, registry_nodes: int = 1) -> StackPorts:
         return cls(
             kafka=free_port(),
             controller=free_port(),
@@ -84,6 +88,7 @@ class StackPorts:
             bff=free_port(),
             services={name: free_port() for name in DOMAIN_SERVICES},
             bff_instances=tuple(free_port() for _ in range(bff_instances)) if bff_instances > 1 else (),
+            registry_peers=tuple(free_port() for _ in range(registry_nodes - 1)),
         )
 
 
@@ -99,6 +104,7 @@ class RunningStack:
     startup_seconds: float
     bff_instances: dict[str, FluxProcess] = field(default_factory=dict)
     balancer: BffBalancer | None = None
+    registry_nodes: dict[str, FluxProcess] = field(default_factory=dict)  # ``registry`` is the first
 
     @property
     def bff_url(self) -> str | None:
@@ -133,6 +139,10 @@ def _bff_url(instances: dict[str, FluxProcess], balancer: BffBalancer | None) ->
 
 class DevStack:
     """Kafka, the registry, Valkey and (optionally) the Flux services and BFF, as local processes.
+
+    With ``ports.registry_peers`` (``FLUX_REGISTRY_NODES`` > 1) the registry runs as a cluster
+    (``flux.devstack.registry_nodes``): ``registry_nodes`` holds every node by name, ``registry``
+    the first, whose URL components are given.
 
     With ``ports.bff_instances`` (``FLUX_BFF_INSTANCES`` > 1) the BFF runs as several instances
     behind nginx (``flux.devstack.bff_tier``): ``bff_instances`` holds each by name (also in
@@ -176,16 +186,11 @@ class DevStack:
             }
         )
         child_env = self.child_env()
-        self.registry: FluxProcess | None = None
+        self.registry_nodes: dict[str, FluxProcess] = {}
         if with_registry and _module_exists("flux.cli.registry"):
-            self.registry = FluxProcess(
-                "registry",
-                self.home,
-                ports.registry,
-                ["registry", "serve", "--host", "127.0.0.1", "--port", str(ports.registry)],
-                env=child_env,
-                port_setting="FLUX_REGISTRY_PORT",
-            )
+            node_ports = [ports.registry, *ports.registry_peers]
+            self.registry_nodes = registry_nodes(self.home, node_ports, child_env)
+        self.registry = self.registry_nodes.get("registry")
         self.apps: dict[str, FluxProcess] = {}
         if with_apps and with_services and _module_exists("flux.cli.service"):
             for name in DOMAIN_SERVICES:
@@ -241,8 +246,7 @@ class DevStack:
         found: list[Component] = [self.kafka]
         if self.valkey is not None:
             found.append(self.valkey)
-        if self.registry is not None:
-            found.append(self.registry)
+        found.extend(self.registry_nodes.values())
         found.extend(self.apps.values())
         if self.balancer is not None:
             found.append(self.balancer)
@@ -263,8 +267,8 @@ class DevStack:
             progress(
                 f"  {'topics':<17}{len(created)} created, catalogue complete ({time.monotonic() - t0:.1f}s)"
             )
-            if self.registry is not None:
-                self._start_and_wait([self.registry], progress)
+            if self.registry_nodes:
+                self._start_and_wait(list(self.registry_nodes.values()), progress)
                 self._register_schemas(progress)
             if self.apps:
                 self._start_and_wait(list(self.apps.values()), progress)
@@ -283,6 +287,7 @@ class DevStack:
             startup_seconds=time.monotonic() - started_at,
             bff_instances=self.bff_instances,
             balancer=self.balancer,
+            registry_nodes=self.registry_nodes,
         )
 
     def _register_schemas(self, progress: Progress) -> None:

@@ -38,9 +38,10 @@ from confluent_kafka import Consumer, Message, TopicPartition
 
 from flux.kafka.config import ClientConfig
 
-__all__ = ["AsyncConsumer"]
+__all__ = ["AsyncConsumer", "RebalanceCallback"]
 
 T = TypeVar("T")
+RebalanceCallback = Callable[[Consumer, list[TopicPartition]], None]
 
 
 class AsyncConsumer:
@@ -84,9 +85,28 @@ class AsyncConsumer:
         return first
 
     # ---------------------------------------------------------- membership
-    async def subscribe(self, topics: Sequence[str]) -> None:
-        """Join the configured group for ``topics`` (partitions come with the next :meth:`next_batch`)."""
-        await self._call(self._consumer.subscribe, list(topics))
+    async def subscribe(
+        self,
+        topics: Sequence[str],
+        *,
+        on_assign: RebalanceCallback | None = None,
+        on_revoke: RebalanceCallback | None = None,
+        on_lost: RebalanceCallback | None = None,
+    ) -> None:
+        """Join the configured group for ``topics`` (partitions come with the next :meth:`next_batch`).
+
+        The callbacks (``(consumer, partitions)``, as confluent-kafka calls them) run on the
+        consumer's thread, inside the wait of a :meth:`next_batch`: they must be quick and must
+        hand results to the event loop with ``call_soon_threadsafe``.
+        """
+        callbacks: dict[str, RebalanceCallback] = {}
+        if on_assign is not None:
+            callbacks["on_assign"] = on_assign
+        if on_revoke is not None:
+            callbacks["on_revoke"] = on_revoke
+        if on_lost is not None:
+            callbacks["on_lost"] = on_lost
+        await self._call(self._consumer.subscribe, list(topics), **callbacks)
 
     async def assign(self, partitions: Sequence[TopicPartition]) -> None:
         """Read exactly ``partitions`` from their given offsets (no group coordination)."""

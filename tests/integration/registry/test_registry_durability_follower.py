@@ -1,4 +1,9 @@
-"""Restart with state preserved, kill -9 during writes, ids never reused, followers."""
+"""Restart with state preserved, kill -9 during writes, ids never reused, followers.
+
+A node killed with SIGKILL keeps the lead until its election session times out: the nodes here
+run with the shortest session the broker allows (6 s), and a restarted node is written to once it
+has taken the lead.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,13 @@ def avro(name: str, *fields: str) -> str:
 
 CT = "application/vnd.schemaregistry.v1+json"
 Start = Callable[..., Any]
+SHORT_SESSION = ("--session-timeout-ms", "6000")
+
+
+def wait_leader(process: Any, seconds: float = 30.0) -> None:
+    assert _eventually(
+        lambda: httpx.get(process.url + "/health", timeout=2.0).json().get("role") == "leader", seconds
+    ), f"{process.url} did not take the lead"
 
 
 def client(process: Any) -> httpx.Client:
@@ -50,7 +62,7 @@ def snapshot(api: httpx.Client) -> dict[str, object]:
 
 
 def test_restart_preserves_state_and_ids_continue(start_registry: Start) -> None:
-    first = start_registry()
+    first = start_registry(*SHORT_SESSION)
     with client(first) as api:
         api.put("/config", json={"compatibility": "FULL"})
         api.put("/config/b-value", json={"compatibility": "NONE"})
@@ -72,6 +84,7 @@ def test_restart_preserves_state_and_ids_continue(start_registry: Start) -> None
     second = start_registry(topic=first.topic)
     with client(second) as api:
         assert snapshot(api) == before
+        wait_leader(second)
         fresh = api.post("/subjects/d-value/versions", json={"schema": avro("D")}).json()["id"]
         assert fresh == 6, "ids are never reused, even the hard-deleted highest one"
 
@@ -165,20 +178,27 @@ def _eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     return False
 
 
-def test_follower_without_primary_refuses_writes(start_registry: Start) -> None:
+def test_follower_finds_the_leader_without_a_primary_url(start_registry: Start) -> None:
     primary = start_registry()
     follower = start_registry("--follower", topic=primary.topic)
     with client(follower) as f:
+        assert f.post("/subjects/x-value/versions", json={"schema": avro("X")}).json() == {"id": 1}
+        assert f.get("/health").json()["leader"] == primary.url
+
+
+def test_without_any_leader_writes_answer_50004(start_registry: Start) -> None:
+    follower = start_registry("--follower", "--leader-wait", "1")  # no node stands for election
+    with client(follower) as f:
         refused = f.post("/subjects/x-value/versions", json={"schema": avro("X")})
         assert refused.status_code == 500
-        assert refused.json()["error_code"] == 50003
-        assert f.put("/config", json={"compatibility": "NONE"}).json()["error_code"] == 50003
+        assert refused.json()["error_code"] == 50004
+        assert f.put("/config", json={"compatibility": "NONE"}).json()["error_code"] == 50004
         assert f.get("/subjects").status_code == 200
 
 
 def test_follower_with_dead_primary_answers_50003(start_registry: Start) -> None:
     primary = start_registry()
-    follower = start_registry("--follower", "--primary-url", primary.url, topic=primary.topic)
+    follower = start_registry("--follower", "--leader-wait", "1", topic=primary.topic)
     primary.kill()
     with client(follower) as f:
         refused = f.delete("/subjects/x-value")

@@ -1,4 +1,4 @@
-"""The aiohttp application: routes plus error, metrics, auth, readiness and follower middlewares."""
+"""The aiohttp application: routes plus error, metrics, auth, readiness and write-routing middlewares."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.service import RegistryService
 
 from .auth import Role, UserTable
-from .forwarding import WriteForwarder
+from .forwarding import ClusterView, WriteRouter
 from .http import json_response
 from .metrics import CONTENT_TYPE_LATEST, RegistryMetrics
 from .openapi import openapi_document
@@ -30,7 +30,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class LogStatus(Protocol):
-    """What the API needs to know about the log: readiness, lag, replay time, post-forward sync."""
+    """What the API needs to know about the log: readiness, lag, replay time, the Kafka cluster."""
 
     @property
     def ready(self) -> bool: ...
@@ -44,29 +44,26 @@ class LogStatus(Protocol):
     @property
     def cluster_id(self) -> str | None: ...
 
-    async def sync(self, limit_s: float = ...) -> None: ...
-
 
 @dataclass(frozen=True, slots=True)
 class AppOptions:
     """How the application behaves.
 
     Attributes:
-        follower: forward writes instead of performing them.
-        primary_url: where followers forward writes (None: refuse with 50003).
         users: basic-auth users (None: no authentication).
         max_body_bytes: request body limit (larger bodies get 413).
         registry_cluster_id: what ``/v1/metadata/id`` calls the registry cluster (the instances
             sharing one topic are one cluster: the server passes the topic).
         version: what ``/v1/metadata/version`` answers.
+        leader_wait_s: how long a write waits for a leader to be known (or reachable) before it
+            fails with 50004 (or 50003).
     """
 
-    follower: bool = False
-    primary_url: str | None = None
     users: UserTable | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     registry_cluster_id: str = "flux-registry"
     version: str = "0"
+    leader_wait_s: float = 10.0
 
 
 def _route_of(request: web.Request) -> str:
@@ -89,10 +86,12 @@ def _error_response(status: int, code: int, message: str) -> web.Response:
     return json_response({"error_code": code, "message": message}, status=status)
 
 
-def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> web.Application:
+def build_app(
+    service: RegistryService, log: LogStatus, cluster: ClusterView, options: AppOptions
+) -> web.Application:
     """Assemble the registry application."""
     metrics = RegistryMetrics()
-    forwarder = WriteForwarder(options.primary_url) if options.follower else None
+    router = WriteRouter(cluster, leader_wait_s=options.leader_wait_s)
 
     @web.middleware
     async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -151,13 +150,10 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
         return await handler(request)
 
     @web.middleware
-    async def follower_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if forwarder is None or not _is_write(request) or _route_of(request) == "unmatched":
+    async def routing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not _is_write(request) or _route_of(request) == "unmatched":
             return await handler(request)
-        response = await forwarder.forward(request)
-        if response.status < 300:
-            await log.sync()  # read-your-writes on this follower
-        return response
+        return await router.route(request, handler)
 
     app = web.Application(
         client_max_size=options.max_body_bytes,
@@ -166,7 +162,7 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
             error_middleware,
             auth_middleware,
             readiness_middleware,
-            follower_middleware,
+            routing_middleware,
         ],
     )
     identity = ServerIdentity(lambda: log.cluster_id, options.registry_cluster_id, options.version)
@@ -176,7 +172,7 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
         body = {
             "status": "UP" if log.ready else "REPLAYING",
             "ready": log.ready,
-            "role": "follower" if options.follower else "primary",
+            **cluster.describe(),
             "lag": log.lag,
         }
         return json_response(body, status=200 if log.ready else 503)
@@ -190,7 +186,7 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
         if log.replay_seconds is not None:
             metrics.replay_seconds.set(log.replay_seconds)
         created, deleted = service.reads.versions_by_type()
-        metrics.confluent.update(primary=not options.follower, created=created, deleted=deleted)
+        metrics.confluent.update(primary=cluster.is_leader, created=created, deleted=deleted)
         response = web.Response(body=metrics.render())
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
@@ -202,9 +198,8 @@ def build_app(service: RegistryService, log: LogStatus, options: AppOptions) -> 
     app.router.add_get("/metrics", prometheus)
     app.router.add_get("/openapi.json", openapi)
 
-    async def close_forwarder(_: web.Application) -> None:
-        if forwarder is not None:
-            await forwarder.close()
+    async def close_router(_: web.Application) -> None:
+        await router.close()
 
-    app.on_cleanup.append(close_forwarder)
+    app.on_cleanup.append(close_router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flux.schemas.error_codes import ErrorCode
 
-__all__ = ["ErrorCode", "RegistryError"]
+__all__ = ["ErrorCode", "NotLeaderError", "RegistryError"]
 
 
 class RegistryError(Exception):
@@ -66,3 +66,11 @@ class RegistryError(Exception):
     @classmethod
     def unprocessable(cls, detail: str) -> RegistryError:
         return cls(422, 422, detail)
+
+
+class NotLeaderError(RegistryError):
+    """50004: the write was not performed because this node does not lead (any more) — nothing
+    of it was committed, so the API may send it to the leader instead."""
+
+    def __init__(self, message: str = "This registry node is not the leader (any more); retry") -> None:
+        super().__init__(500, ErrorCode.UNKNOWN_LEADER, message)
