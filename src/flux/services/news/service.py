@@ -52,7 +52,7 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
         interval_s=REFRESH_INTERVAL_S,
     )
     return ServiceDefinition(
-        routes=[CommandRoute(RefreshNews, headlines.on_command)],
+        routes=[CommandRoute(RefreshNews, headlines.on_command, answer_now=headlines.answer_now)],
         produces=[NewsUpdated],
         jobs=[headlines.run_schedule],
         aclose=provider.aclose,

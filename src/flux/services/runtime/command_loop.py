@@ -208,10 +208,12 @@ class CommandLoop:
             acked_at = await flight.task
         except Exception as exc:
             raise TransientFailure(exc) from exc
+        remember, settle = self.ctx.recent_commands.add, self.records.unsettled.discard
+        latency = acked_at - flight.batch.started
         for topic, command_id in flight.batch.handled:
-            self.ctx.recent_commands.add(command_id)
-            self.records.unsettled.discard(command_id)
-            self._latency[topic].observe(acked_at - flight.batch.started)
+            remember(command_id)
+            settle(command_id)
+            self._latency[topic].observe(latency)
         self.records.forget_attempts(flight.batch.records)
         for tp in next_offsets(flight.batch.records):
             self._landed[(tp.topic, tp.partition)] = tp

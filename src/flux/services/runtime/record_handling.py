@@ -1,8 +1,12 @@
 """One batch of command records: decode, skip repeats, run the handlers, dead-letter what fails.
 
-Handlers run concurrently (at most ``max_concurrency`` at once; they may
-coalesce upstream calls). Failures follow the platform's one policy
-(:mod:`flux.resilience.failures`):
+Records are decoded and checked for repeats one after the other on the loop. A
+route may answer a command at once (``CommandRoute.answer_now``: no I/O, e.g.
+from a cache); the others run their async handler concurrently (at most
+``max_concurrency`` at once; they may coalesce upstream calls), one task each.
+A batch answered from caches thus costs no task, no semaphore and no event-loop
+turn per record. Events keep the records' order. Failures follow the platform's
+one policy (:mod:`flux.resilience.failures`):
 
 * the record's fault — it does not decode, the handler rejects it, or the
   handler hits a bug — sends it to its dead-letter topic, and it counts as
@@ -18,10 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from confluent_kafka import Message
 
@@ -38,6 +42,10 @@ __all__ = ["CommandHandler", "CommandRoute", "HandledBatch", "RecordHandler", "T
 LOG = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Any], Awaitable[Sequence[Outgoing]]]
+# Answers a command without I/O when it can (None: run the route's async handler instead).
+ImmediateAnswer = Callable[[Any], Sequence[Outgoing] | None]
+# What one record came to: None (skipped, dead-lettered) or its command id and events.
+_Result: TypeAlias = tuple[Any, Sequence[Outgoing]] | None
 # Records whose transient failures are being counted; a bound, not a working set (one batch's worth
 # is typical). Forgetting an old count only gives that record a fresh set of attempts.
 _ATTEMPTS_REMEMBERED: Final = 10_000
@@ -48,10 +56,15 @@ SERVICE_FAILURES: Final = RecordFailurePolicy(RetryPolicy(max_attempts=25, base_
 
 @dataclass(frozen=True, slots=True)
 class CommandRoute:
-    """Commands of ``contract`` (its topic) are handled by ``handler``."""
+    """Commands of ``contract`` (its topic) are handled by ``handler``.
+
+    ``answer_now``, when given, is tried first: it returns the command's events when it can answer
+    without waiting (it raises as the handler would), else None and ``handler`` runs.
+    """
 
     contract: type
     handler: CommandHandler
+    answer_now: ImmediateAnswer | None = None
 
     @property
     def topic(self) -> str:
@@ -98,9 +111,31 @@ class RecordHandler:
         self._attempts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
 
     async def handle_batch(self, records: Sequence[Message]) -> HandledBatch:
-        """Handle every record concurrently; raises :class:`TransientFailure` when one must be retried."""
+        """Handle every record; raises :class:`TransientFailure` when one must be retried."""
         started = time.perf_counter()
-        results = await asyncio.gather(*(self._handle(m) for m in records), return_exceptions=True)
+        results: list[_Result | BaseException] = []
+        waiting: dict[int, asyncio.Task[_Result]] = {}
+        try:
+            for msg in records:
+                try:
+                    begun = await self._begin(msg)
+                except Exception as exc:
+                    results.append(exc)
+                    continue
+                if isinstance(begun, _Waiting):
+                    waiting[len(results)] = asyncio.create_task(begun.coroutine)
+                    begun = None
+                results.append(begun)
+            if waiting:
+                done = await asyncio.gather(*waiting.values(), return_exceptions=True)
+                for index, outcome in zip(waiting, done, strict=True):
+                    results[index] = outcome
+        except BaseException:  # cancelled: no handler outlives its batch
+            for task in waiting.values():
+                task.cancel()
+            raise
+        for topic, count in Counter(msg.topic() or "" for msg in records).items():
+            self._consumed[topic].inc(count)
         outgoing: list[Outgoing] = []
         handled: list[tuple[str, Any]] = []
         for msg, result in zip(records, results, strict=True):
@@ -117,13 +152,15 @@ class RecordHandler:
 
     def forget_attempts(self, records: Sequence[Message]) -> None:
         """The records landed: their transient failures no longer count."""
+        if not self._attempts:  # the usual case: nothing failed lately
+            return
         for msg in records:
             self._attempts.pop(_position(msg), None)
 
-    async def _handle(self, msg: Message) -> tuple[Any, Sequence[Outgoing]] | None:
+    async def _begin(self, msg: Message) -> _Result | _Waiting:
+        """Decode and dedup ``msg``; answer it at once when its route can, else hand back its handler."""
         topic = msg.topic() or ""
         route = self.routes[topic]
-        self._consumed[topic].inc()
         try:
             command: object = await self.ctx.serde.decode(route.contract, msg.value() or b"")
         except SerdeError as exc:
@@ -138,18 +175,31 @@ class RecordHandler:
                 COMMANDS_DUPLICATE.labels(self.ctx.service, topic).inc()
                 return None
             self.unsettled.add(command_id)
+        if route.answer_now is not None:
+            try:
+                events = route.answer_now(command)
+            except Exception as exc:
+                return await self._failed(msg, command_id, exc)
+            if events is not None:
+                return command_id, events
+        return _Waiting(self._run(msg, route, command, command_id))
+
+    async def _run(self, msg: Message, route: CommandRoute, command: object, command_id: Any) -> _Result:
         try:
             async with self._limit:
                 events = await route.handler(command)
-        except CommandRejected as exc:
-            self.unsettled.discard(command_id)
-            await self._dead_letter(msg, exc)
-            return None
         except Exception as exc:
-            self.unsettled.discard(command_id)
-            await self._transient_or_dead(msg, exc)
-            return None
+            return await self._failed(msg, command_id, exc)
         return command_id, events
+
+    async def _failed(self, msg: Message, command_id: Any, error: Exception) -> _Result:
+        """The handler raised: the command is not handled now (dead-lettered, or retried later)."""
+        self.unsettled.discard(command_id)
+        if isinstance(error, CommandRejected):
+            await self._dead_letter(msg, error)
+        else:
+            await self._transient_or_dead(msg, error)
+        return None
 
     async def _transient_or_dead(self, msg: Message, error: BaseException) -> None:
         """Raise :class:`TransientFailure` while the policy allows another attempt, else dead-letter."""
@@ -172,6 +222,13 @@ class RecordHandler:
         except Exception as exc:
             raise TransientFailure(exc) from exc
         DEAD_LETTERS.labels(self.ctx.service, msg.topic() or "", type(error).__name__).inc()
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """A record whose handler must run as a task (its route could not answer at once)."""
+
+    coroutine: Coroutine[Any, Any, _Result]
 
 
 def _position(msg: Message) -> tuple[str, int, int]:

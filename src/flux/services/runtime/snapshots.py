@@ -6,7 +6,9 @@ id as correlation id, holding as many entries as the command's ``limit`` asks
 (within bounds). The schedule publishes only when the content changed.
 When the upstream fails, a command is answered with the last good snapshot
 (clients keep a consistent view and the command still gets its event); with no
-snapshot yet, the failure is logged and counted.
+snapshot yet, the failure is logged and counted. A refresh within the coalescing
+window is answered at once from the cache (:meth:`GlobalSnapshot.answer_now`), and
+a snapshot's fields and hash are built once, not once per command answered with it.
 
 Example:
     >>> coins = GlobalSnapshot(  # doctest: +SKIP
@@ -79,6 +81,8 @@ class GlobalSnapshot(Generic[S]):
         self._cache: CoalescingCache[int, S] = CoalescingCache(REFRESH_COALESCE_S)
         self._last_good: dict[int, S] = {}
         self._last_published_hash: str | None = None
+        # Per size, the last snapshot built into event fields, with those fields and their hash.
+        self._built: dict[int, tuple[S, dict[str, Any], str]] = {}
 
     async def _snapshot(self, size: int) -> S | None:
         async def timed_fetch() -> S:
@@ -97,10 +101,19 @@ class GlobalSnapshot(Generic[S]):
         self._last_good[size] = snapshot
         return snapshot
 
-    def _event(self, snapshot: S, correlation_id: UUID | None) -> Outgoing:
-        """The event for ``snapshot``; once acknowledged, the schedule skips its content."""
+    def _content(self, size: int, snapshot: S) -> tuple[dict[str, Any], str]:
+        """The event fields of ``snapshot`` and their hash (built once per snapshot and size)."""
+        built = self._built.get(size)
+        if built is not None and built[0] is snapshot:
+            return built[1], built[2]
         fields = dict(self._fields(snapshot))
         content_hash = snapshot_hash({k: _datum(v) for k, v in fields.items()})
+        self._built[size] = (snapshot, fields, content_hash)
+        return fields, content_hash
+
+    def _event(self, snapshot: S, correlation_id: UUID | None, size: int) -> Outgoing:
+        """The event for ``snapshot``; once acknowledged, the schedule skips its content."""
+        fields, content_hash = self._content(size, snapshot)
         event = self.contract(
             event_id=event_id_for(correlation_id, self.topic),
             produced_at=utc_now(),
@@ -111,12 +124,21 @@ class GlobalSnapshot(Generic[S]):
         )
         return Outgoing(event, GLOBAL_KEY, on_acked=lambda: self._remember_published(content_hash))
 
+    def answer_now(self, command: Any) -> list[Outgoing] | None:
+        """The refresh's event when the snapshot it asks for is cached (None: :meth:`on_command`)."""
+        size = snapshot_size(getattr(command, "limit", None), self.size)
+        snapshot = self._cache.cached(size)
+        if snapshot is None:
+            return None
+        return [self._event(snapshot, command.command_id, size)]
+
     async def on_command(self, command: Any) -> list[Outgoing]:
         """Handle a refresh command: one event carrying the command id, unless nothing is known yet."""
-        snapshot = await self._snapshot(snapshot_size(getattr(command, "limit", None), self.size))
+        size = snapshot_size(getattr(command, "limit", None), self.size)
+        snapshot = await self._snapshot(size)
         if snapshot is None:
             return []
-        return [self._event(snapshot, command.command_id)]
+        return [self._event(snapshot, command.command_id, size)]
 
     def _remember_published(self, digest: str) -> None:
         self._last_published_hash = digest
@@ -138,7 +160,7 @@ class GlobalSnapshot(Generic[S]):
         snapshot = await self._snapshot(self.size)
         if snapshot is None:
             return False
-        outgoing = self._event(snapshot, None)
+        outgoing = self._event(snapshot, None, self.size)
         digest = outgoing.event.snapshot_hash  # type: ignore[attr-defined]
         if digest == self._last_published_hash:
             return False

@@ -51,7 +51,7 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
         interval_s=REFRESH_INTERVAL_S,
     )
     return ServiceDefinition(
-        routes=[CommandRoute(RefreshTopPerformers, performers.on_command)],
+        routes=[CommandRoute(RefreshTopPerformers, performers.on_command, answer_now=performers.answer_now)],
         produces=[TopPerformersUpdated],
         jobs=[performers.run_schedule],
         aclose=provider.aclose,

@@ -36,7 +36,8 @@ SERVICE_NAME: Final = "weather-service"
 # Weather changes slowly; 30 s keeps it fresh while absorbing bursts of identical requests.
 READING_TTL_S: Final = 30.0
 KMH_PER_MPS: Final = 3.6
-# Observations kept ready per display name (cleared when full; rebuilt from the cached reading).
+# Observations kept ready per display name, and key/display per spelling of a city (each cleared
+# when full; rebuilt on the next command).
 BUILT_CAPACITY: Final = 10_000
 _ERROR_CODE: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -47,39 +48,89 @@ def _error_code(error: UpstreamError) -> str:
 
 
 class WeatherService:
-    """Handles fetch commands with one shared, coalescing cache of readings per city."""
+    """Handles fetch commands with one shared, coalescing cache of readings per city.
+
+    A command whose reading is cached is answered at once (:meth:`answer_now`, no task or await
+    in the command loop); the observation and its hash are built once per cached reading and
+    the city's key and display name once per spelling, so such a command costs its envelope only.
+    """
 
     def __init__(self, provider: WeatherProvider, *, ttl_s: float = READING_TTL_S) -> None:
         self.provider = provider
         self.readings: CoalescingCache[tuple[str, float, float], WeatherReading] = CoalescingCache(ttl_s)
         self._built: dict[str, tuple[WeatherReading, WeatherObservation, str]] = {}
+        self._names: dict[str, tuple[str, str]] = {}
+
+    def answer_now(self, command: FetchWeather) -> list[Outgoing] | None:
+        """The command's event when no upstream call is needed (cached reading, no coordinates)."""
+        key, display, location = self._parse(command)
+        if location is None:
+            return [self._missing_coordinates(command, key)]
+        reading = self.readings.cached(_cache_key(key, location))
+        if reading is None:
+            return None
+        observation, content_hash = self._success(display, reading)
+        return [
+            self._event(
+                command, key, status=WeatherStatus.SUCCESS, content_hash=content_hash, observation=observation
+            )
+        ]
 
     async def handle_fetch(self, command: FetchWeather) -> list[Outgoing]:
-        key = city_key(command.data.city)
+        key, display, location = self._parse(command)
+        if location is None:
+            return [self._missing_coordinates(command, key)]
+        try:
+            reading = await self._reading(key, location)
+        except UpstreamError as exc:
+            UPSTREAM_ERRORS.labels(SERVICE_NAME, "weather.current", type(exc).__name__).inc()
+            error = WeatherError(code=_error_code(exc), message=str(exc)[:500], retryable=exc.retryable)
+            return [self._error(command, key, error)]
+        observation, content_hash = self._success(display, reading)
+        return [
+            self._event(
+                command, key, status=WeatherStatus.SUCCESS, content_hash=content_hash, observation=observation
+            )
+        ]
+
+    def _parse(self, command: FetchWeather) -> tuple[str, str, Location | None]:
+        """(key, display name, location; None without coordinates); rejects what cannot be answered."""
+        raw = command.data.city
+        names = self._names.get(raw)
+        if names is None:
+            names = (city_key(raw), city_display(raw))
+            if len(self._names) >= BUILT_CAPACITY:
+                self._names.clear()
+            self._names[raw] = names
+        key, display = names
         if not key:
             raise CommandRejected("city is empty")
-        display = city_display(command.data.city)
         lat, lon = command.data.lat, command.data.lon
-        status, observation, error = WeatherStatus.ERROR, None, None
         if lat is None or lon is None:
-            error = WeatherError(
-                code="coordinates_required", message="lat and lon are required", retryable=False
-            )
-        else:
-            try:
-                location = Location(city=display, latitude=lat, longitude=lon)
-            except ValueError as exc:
-                raise CommandRejected(str(exc)) from exc
-            try:
-                reading = await self._reading(key, location)
-                observation, content_hash = self._success(display, reading)
-                status = WeatherStatus.SUCCESS
-            except UpstreamError as exc:
-                UPSTREAM_ERRORS.labels(SERVICE_NAME, "weather.current", type(exc).__name__).inc()
-                error = WeatherError(code=_error_code(exc), message=str(exc)[:500], retryable=exc.retryable)
-        if observation is None:
-            content = error.to_dict() if error is not None else None
-            content_hash = snapshot_hash({"status": status.value, "content": content})
+            return key, display, None
+        try:
+            return key, display, Location(city=display, latitude=lat, longitude=lon)
+        except ValueError as exc:
+            raise CommandRejected(str(exc)) from exc
+
+    def _missing_coordinates(self, command: FetchWeather, key: str) -> Outgoing:
+        error = WeatherError(code="coordinates_required", message="lat and lon are required", retryable=False)
+        return self._error(command, key, error)
+
+    def _error(self, command: FetchWeather, key: str, error: WeatherError) -> Outgoing:
+        content_hash = snapshot_hash({"status": WeatherStatus.ERROR.value, "content": error.to_dict()})
+        return self._event(command, key, status=WeatherStatus.ERROR, content_hash=content_hash, error=error)
+
+    @staticmethod
+    def _event(
+        command: FetchWeather,
+        key: str,
+        *,
+        status: WeatherStatus,
+        content_hash: str,
+        observation: WeatherObservation | None = None,
+        error: WeatherError | None = None,
+    ) -> Outgoing:
         event = WeatherUpdated(
             event_id=event_id_for(command.command_id, WeatherUpdated.TOPIC),
             produced_at=utc_now(),
@@ -91,7 +142,7 @@ class WeatherService:
             data=observation,
             error=error,
         )
-        return [Outgoing(event, key)]
+        return Outgoing(event, key)
 
     def _success(self, display: str, reading: WeatherReading) -> tuple[WeatherObservation, str]:
         """The observation and its hash, built once per cached reading (every request in the TTL shares it)."""
@@ -106,14 +157,16 @@ class WeatherService:
         return observation, digest
 
     async def _reading(self, key: str, location: Location) -> WeatherReading:
-        # Coordinates are rounded so clients a few metres apart share the cached reading.
-        cache_key = (key, round(location.latitude, 2), round(location.longitude, 2))
-
         async def fetch() -> WeatherReading:
             with UPSTREAM_LATENCY.labels(SERVICE_NAME, "weather.current").time():
                 return await self.provider.current(location)
 
-        return await self.readings.get(cache_key, fetch)
+        return await self.readings.get(_cache_key(key, location), fetch)
+
+
+def _cache_key(key: str, location: Location) -> tuple[str, float, float]:
+    # Coordinates are rounded so clients a few metres apart share the cached reading.
+    return (key, round(location.latitude, 2), round(location.longitude, 2))
 
 
 def _observation(display: str, reading: WeatherReading) -> WeatherObservation:
@@ -134,7 +187,7 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
     """The weather service's routes for the shared runtime."""
     service = WeatherService(make_weather_provider(ctx.settings))
     return ServiceDefinition(
-        routes=[CommandRoute(FetchWeather, service.handle_fetch)],
+        routes=[CommandRoute(FetchWeather, service.handle_fetch, answer_now=service.answer_now)],
         produces=[WeatherUpdated],
         aclose=service.provider.aclose,
     )

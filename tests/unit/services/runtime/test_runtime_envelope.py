@@ -51,3 +51,20 @@ def test_utc_now_has_millisecond_precision() -> None:
     now = utc_now()
     assert now.tzinfo is UTC
     assert now.microsecond % 1000 == 0
+
+
+def test_event_id_is_the_uuid5_of_command_and_topic() -> None:
+    namespace = uuid.UUID("6f1d2c8e-5b7a-4f0e-9a51-3f2c7d9e0b14")  # ids must never change across releases
+    for _ in range(200):
+        command = uuid.uuid4()
+        assert event_id_for(command, "weather.service.event.updated") == uuid.uuid5(
+            namespace, f"{command}:weather.service.event.updated"
+        )
+
+
+def test_utc_now_follows_the_clock_at_millisecond_precision() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    now = utc_now()
+    after = datetime.now(UTC)
+    assert before <= now <= after
+    assert utc_now() >= now

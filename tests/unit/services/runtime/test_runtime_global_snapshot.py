@@ -102,3 +102,27 @@ async def test_the_schedule_publishes_its_own_size_after_a_smaller_command() -> 
 
     assert await headlines.publish_if_changed() is True
     assert [len(o.event.articles) for o in publisher.published] == [1, 2]  # type: ignore[attr-defined]
+
+
+async def test_a_refresh_within_the_window_is_answered_at_once_with_content_built_once() -> None:
+    built: list[int] = []
+
+    def fields(articles: tuple[Article, ...]) -> Any:
+        built.append(len(articles))
+        return article_fields(articles)
+
+    async def fetch(limit: int) -> tuple[Article, ...]:
+        return ARTICLES[:limit]
+
+    ctx: Any = SimpleNamespace(service="news-service", publisher=RecordingPublisher())
+    headlines = GlobalSnapshot(ctx, NewsUpdated, fetch=fetch, fields=fields, size=2, interval_s=60.0)
+    assert headlines.answer_now(SimpleNamespace(command_id=uuid4())) is None  # nothing cached yet
+    [first] = await headlines.on_command(SimpleNamespace(command_id=uuid4()))
+    commands = [SimpleNamespace(command_id=uuid4()) for _ in range(3)]
+    answers = [headlines.answer_now(c) for c in commands]
+
+    assert all(a is not None and len(a) == 1 for a in answers)
+    events = [a[0].event for a in answers if a is not None]
+    assert [e.correlation_id for e in events] == [c.command_id for c in commands]  # type: ignore[attr-defined]
+    assert {e.snapshot_hash for e in events} == {first.event.snapshot_hash}  # type: ignore[attr-defined]
+    assert built == [2]  # one snapshot, built into fields and hashed once
