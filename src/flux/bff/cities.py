@@ -2,7 +2,7 @@
 
 The dashboard's search box and its "use my location" button call these; both answer from the
 offline gazetteer (:mod:`flux.geo.gazetteer`) in every mode — the BFF calls no upstream
-(ADR-020). The gazetteer is read on the first request, in a worker thread, so the event loop never
+(ADR-019). The gazetteer is read on the first request, in a worker thread, so the event loop never
 waits for it and an instance whose users never search does not hold it.
 
 Both routes are bounded: the query is at most 64 characters, at most 20 results, each client

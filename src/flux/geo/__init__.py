@@ -2,7 +2,7 @@
 
 Pure lookups (no network, no Flux imports): city search by name prefix ranked by population, and
 the nearest city to a point. The BFF serves it on ``GET /api/cities`` and ``flux watch --city``
-uses it to turn a name into coordinates (ADR-020).
+uses it to turn a name into coordinates (ADR-019).
 """
 
 from flux.geo.gazetteer import (

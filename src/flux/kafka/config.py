@@ -83,7 +83,7 @@ def transactional_producer_config(
     transaction_timeout_ms: int = TRANSACTION_TIMEOUT_MS,
 ) -> ClientConfig:
     """Producer whose writes are transactions under ``transactional_id``: when another producer
-    initialises the same id, this one is fenced (every later write fails), see ADR-022."""
+    initialises the same id, this one is fenced (every later write fails), see ADR-021."""
     return {
         **producer_config(settings, client_id=client_id, linger_ms=0),
         "transactional.id": transactional_id,

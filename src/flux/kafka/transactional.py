@@ -4,7 +4,7 @@ Kafka fences producers by ``transactional.id``: when a new producer calls ``init
 with an id, the coordinator bumps the id's epoch, aborts the old producer's open transaction and
 refuses every later write of the old producer (a fatal error, reported here as
 :class:`ProducerFenced`). Consumers with ``isolation.level=read_committed`` never see the records
-of an aborted transaction. The registry builds its single-writer guarantee on this (ADR-022).
+of an aborted transaction. The registry builds its single-writer guarantee on this (ADR-021).
 
 Every call to librdkafka's transactional API blocks, so all of them run on one private thread, in
 order; delivery reports are served on that thread too (by ``commit_transaction``'s flush and a

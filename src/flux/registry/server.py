@@ -1,7 +1,7 @@
 """Run one registry node: replay the log, stand for election, serve the API until stopped.
 
 Every node is equal: each replays the log, serves reads, and (unless ``follower``) joins the
-election; the elected one writes, the others forward writes to it (docs/registry.md, ADR-022).
+election; the elected one writes, the others forward writes to it (docs/registry.md, ADR-021).
 
 Example:
     >>> asyncio.run(serve(ServerOptions(host="127.0.0.1", port=8081, topic="_schemas"), Settings()))  # doctest: +SKIP

@@ -10,7 +10,7 @@ The group protocol says who holds the partition, but librdkafka cannot publish m
 so the leader announces itself on the registry topic: a ``LEADER`` record
 (``{"keytype":"LEADER","magic":0}`` → ``{"url","node","since"}``, ``url`` null when it resigns)
 written in its first transaction. Followers learn the leader's URL from the log they replay
-anyway. Holding the partition is not what makes writes safe — fencing is (ADR-022).
+anyway. Holding the partition is not what makes writes safe — fencing is (ADR-021).
 """
 
 from __future__ import annotations
