@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Final, Protocol
 
 from flux.registry.core.records import LogRecord
 from flux.registry.core.state import RegistryState
 
-__all__ = ["RecordLog", "RegistryContext"]
+__all__ = ["INDEX_STEP", "RecordLog", "RegistryContext"]
+
+INDEX_STEP: Final = 20
+"""Schemas whose identity is computed between two turns of the event loop (Protobuf: compiled)."""
 
 
 class RecordLog(Protocol):
@@ -31,3 +34,13 @@ class RegistryContext:
     state: RegistryState
     log: RecordLog
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def indexed(self) -> None:
+        """Complete the identity index (:meth:`RegistryState.index_pending`) in small steps,
+        yielding to the loop between them: a lookup or registration that arrives while the
+        background indexing after the replay is still running helps it along instead of
+        computing every remaining identity in one blocking call."""
+        more = self.state.index_pending(INDEX_STEP)
+        while more:
+            await asyncio.sleep(0)  # a step at a time: other requests run in between
+            more = self.state.index_pending(INDEX_STEP)

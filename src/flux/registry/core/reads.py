@@ -41,6 +41,7 @@ class Reads:
     """What the read routes answer."""
 
     def __init__(self, context: RegistryContext, config: ConfigOperations, candidates: Candidates) -> None:
+        self._context = context
         self._state = context.state
         self._config = config
         self._candidates = candidates
@@ -179,6 +180,10 @@ class Reads:
         return self._state.referenced_by(entry.subject, entry.version)
 
     # ------------------------------------------------------------------ lookups
+    async def indexed(self) -> None:
+        """Wait, yielding, until every schema's identity is known (before :meth:`lookup`)."""
+        await self._context.indexed()
+
     def lookup(self, subject: str, request: SchemaRequest, *, deleted: bool) -> dict[str, object]:
         """``POST /subjects/{subject}``: the version holding this schema (40401, 40403).
 

@@ -61,6 +61,7 @@ class Registration:
         """Register ``request`` under ``subject`` (or its alias); the answer is Confluent 8's
         ``RegisterSchemaResponse`` (module docstring)."""
         subject = normalize(self._config.resolve_alias(subject))
+        await self._ctx.indexed()
         async with self._ctx.write_lock:
             scope = self._config.config_in_scope(subject)
             if not request.empty and not scope.has_defaults_or_overrides:

@@ -1,7 +1,10 @@
 """In-memory registry state rebuilt from the log: subjects, versions, schemas by id, configs, modes.
 
 State changes only through :meth:`RegistryState.apply` (one log record at a time), so every
-instance that replays the same log ends in the same state. Schemas are keyed by
+instance that replays the same log ends in the same state. Besides the state, it keeps caches of
+values derived from it — parsed forms and identities of stored schemas — which fill lazily (on
+first use, by the background indexing after the replay, or with the parse a registration already
+made: :meth:`RegistryState.remember_parsed`) and never change an answer. Schemas are keyed by
 :data:`~flux.registry.core.model.SchemaRef` (context, id): ids are allocated per context, as
 Confluent allocates them; the default context's are the ids every deserializer sees.
 """
@@ -196,6 +199,8 @@ class RegistryState:
         return found
 
     def remember_parsed(self, ref: SchemaRef, parsed: ParsedSchema) -> None:
+        """Cache the parsed form of a schema just registered (a cache fill, not a state change:
+        :meth:`parsed` would compute the same value)."""
         self._parsed.setdefault(ref, parsed)
 
     def _identity_key(self, ref: SchemaRef) -> SchemaKey | None:
@@ -236,6 +241,8 @@ class RegistryState:
         exact = self._by_text.get(self._text_key(candidate))
         if exact is not None:
             return exact[1]
+        # Async callers complete the index cooperatively first (RegistryContext.indexed), so this
+        # only does work for synchronous callers (tests, tools).
         while self.index_pending(1_000):
             pass
         assert self._by_identity is not None

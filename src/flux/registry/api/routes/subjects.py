@@ -46,6 +46,7 @@ class SubjectRoutes:
 
     async def lookup(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
+        await self._reads.indexed()
         found = self._reads.lookup(
             request.match_info["subject"], schema_request(body), deleted=query_bool(request, "deleted")
         )
