@@ -110,6 +110,8 @@ def _status(args: argparse.Namespace) -> int:
         print(f"{s.name:<16}{s.state:<20}{s.pid or '-':<9}{s.url}")
     if stack.valkey_missing:
         print("valkey          not installed       -        cache disabled")
+    if any(s.degraded for s in statuses):
+        print("degraded: running without a part it was asked to use; its /health says why")
     return 0 if all(s.ready for s in statuses) else 3
 
 

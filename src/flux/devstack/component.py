@@ -21,12 +21,16 @@ class ComponentStatus:
     pid: int | None
     ready: bool
     url: str
+    degraded: bool = False
+    """Running and ready without a part it was asked to use (its ``/health`` says why)."""
 
     @property
     def state(self) -> str:
         if self.pid is None:
             return "stopped"
-        return "healthy" if self.ready else "starting/unhealthy"
+        if not self.ready:
+            return "starting/unhealthy"
+        return "degraded" if self.degraded else "healthy"
 
 
 class Component(abc.ABC):

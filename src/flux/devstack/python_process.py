@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from flux.devstack.component import Component
+from flux.devstack.component import Component, ComponentStatus
 
 __all__ = ["FluxProcess"]
 
@@ -50,3 +51,17 @@ class FluxProcess(Component):
                 return int(response.status) == 200
         except OSError:
             return False
+
+    def status(self) -> ComponentStatus:
+        """Like every component's, and ``degraded`` when its ``/health`` says so (a live service
+        without its API key, ``flux.observability.probes``)."""
+        base = super().status()
+        if not base.ready:
+            return base
+        try:
+            with urllib.request.urlopen(self.url + "/health", timeout=1.0) as response:  # noqa: S310 - loopback URL we built
+                body = json.loads(response.read(64 * 1024))
+        except (OSError, ValueError):
+            return base
+        degraded = isinstance(body, dict) and body.get("status") == "degraded"
+        return ComponentStatus(base.name, base.pid, base.ready, base.url, degraded=degraded)

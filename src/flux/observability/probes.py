@@ -4,6 +4,10 @@
 ``/ready`` answers 200 only when every registered readiness check passes, and
 lists each check either way; ``/metrics`` is Prometheus' text format.
 
+A process can also be *degraded*: running and ready, but without a part it was asked to use (a
+live upstream whose API key is missing). Both probes then say ``"status": "degraded"`` and list
+why under ``degraded``, still answering 200: the rest of the platform keeps working.
+
 Example:
     >>> probes = ProbeEndpoints("weather-service")
     >>> probes.add_check("kafka", lambda: consumer_assigned)  # doctest: +SKIP
@@ -30,16 +34,24 @@ ReadinessCheck = Callable[[], bool]
 class ProbeEndpoints:
     """Liveness, readiness and metrics handlers for one process."""
 
-    __slots__ = ("_checks", "_registry", "_started", "service")
+    __slots__ = ("_checks", "_registry", "_started", "degraded", "service")
 
     def __init__(self, service: str, registry: CollectorRegistry = REGISTRY) -> None:
         self.service = service
         self._registry = registry
         self._checks: dict[str, ReadinessCheck] = {}
         self._started = time.monotonic()
+        self.degraded: dict[str, str] = {}
 
     def add_check(self, name: str, check: ReadinessCheck) -> None:
         self._checks[name] = check
+
+    def degrade(self, part: str, reason: str) -> None:
+        """Report ``part`` as unavailable for ``reason`` on both probes (see module docs)."""
+        self.degraded[part] = reason
+
+    def _degradation(self) -> dict[str, object]:
+        return {"degraded": dict(self.degraded)} if self.degraded else {}
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/health", self.health)
@@ -48,7 +60,12 @@ class ProbeEndpoints:
 
     async def health(self, _: web.Request) -> web.Response:
         return web.json_response(
-            {"status": "ok", "service": self.service, "uptime_s": round(time.monotonic() - self._started, 1)}
+            {
+                "status": "degraded" if self.degraded else "ok",
+                "service": self.service,
+                "uptime_s": round(time.monotonic() - self._started, 1),
+                **self._degradation(),
+            }
         )
 
     async def ready(self, _: web.Request) -> web.Response:
@@ -60,8 +77,9 @@ class ProbeEndpoints:
                 LOG.exception("readiness check failed", extra={"check": name})
                 results[name] = False
         ok = all(results.values())
+        status = ("degraded" if self.degraded else "ready") if ok else "not ready"
         return web.json_response(
-            {"status": "ready" if ok else "not ready", "service": self.service, "checks": results},
+            {"status": status, "service": self.service, "checks": results, **self._degradation()},
             status=200 if ok else 503,
         )
 

@@ -3,9 +3,16 @@
 import pytest
 from pydantic import SecretStr
 
+from flux.resilience import UpstreamClientError
 from flux.services.crypto import LiveCryptoProvider, SimulatedCryptoProvider, make_crypto_provider
 from flux.services.news import FeedNewsProvider, SimulatedNewsProvider, make_news_provider
-from flux.services.stock import AlphaVantageStockProvider, SimulatedStockProvider, make_stock_provider
+from flux.services.stock import (
+    AlphaVantageStockProvider,
+    SimulatedStockProvider,
+    UnconfiguredStockProvider,
+    make_stock_provider,
+    stock_degradation,
+)
 from flux.services.upstream_config import UpstreamConfig
 from flux.services.weather import OpenMeteoWeatherProvider, SimulatedWeatherProvider, make_weather_provider
 from flux.settings import ProviderMode, Settings
@@ -49,10 +56,17 @@ async def test_live_mode_builds_live_adapters_with_configured_policies() -> None
         await provider.aclose()
 
 
-def test_live_stocks_need_a_key() -> None:
-    cfg = LIVE.model_copy(update={"stocks_api_key": None})
-    with pytest.raises(ValueError, match="FLUX_STOCKS_API_KEY"):
-        make_stock_provider(Settings(provider=ProviderMode.LIVE), cfg)
+async def test_live_stocks_without_a_key_run_degraded() -> None:
+    for missing in (None, SecretStr("")):
+        cfg = LIVE.model_copy(update={"stocks_api_key": missing})
+        provider = make_stock_provider(Settings(provider=ProviderMode.LIVE), cfg)
+        assert isinstance(provider, UnconfiguredStockProvider)
+        assert "FLUX_STOCKS_API_KEY" in stock_degradation(provider)["alphavantage"]
+        with pytest.raises(UpstreamClientError, match="FLUX_STOCKS_API_KEY"):
+            await provider.top_performers()
+    keyed = make_stock_provider(Settings(provider=ProviderMode.LIVE), LIVE)
+    assert stock_degradation(keyed) == {}
+    await keyed.aclose()
 
 
 def test_upstream_config_reads_env_and_hides_the_key(monkeypatch: pytest.MonkeyPatch) -> None:

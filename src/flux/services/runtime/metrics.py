@@ -13,6 +13,7 @@ __all__ = [
     "DEAD_LETTERS",
     "EVENTS_PUBLISHED",
     "HANDLER_LATENCY",
+    "SERVICE_DEGRADED",
     "TICKS_INGESTED",
     "TRANSIENT_FAILURES",
     "UPSTREAM_ERRORS",
@@ -53,3 +54,8 @@ CONSUMER_LAG: Final = Gauge(
     "flux_consumer_lag", "Records behind the log end", ["service", "topic", "partition"]
 )
 TICKS_INGESTED: Final = Counter("flux_ticks_ingested_total", "Ticks read from the ticker stream", ["service"])
+SERVICE_DEGRADED: Final = Gauge(
+    "flux_service_degraded",
+    "1 while the service runs without a part it was asked to use (e.g. a live upstream's API key)",
+    ["service", "part"],
+)

@@ -13,7 +13,7 @@ import gc
 import logging
 import random
 import signal
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -28,6 +28,7 @@ from flux.resilience.failures import is_transient
 from flux.serde import AsyncSerde
 from flux.services.runtime.command_loop import CommandLoop
 from flux.services.runtime.context import ServiceContext
+from flux.services.runtime.metrics import SERVICE_DEGRADED
 from flux.services.runtime.publisher import EventPublisher
 from flux.services.runtime.record_handling import CommandRoute
 from flux.services.runtime.warmup import remember_recent_commands
@@ -58,6 +59,8 @@ class ServiceDefinition:
         streams: Stream classes produced without commands (codecs loaded, nothing to warm).
         jobs: Background coroutines (schedules, streams) run until the stop event.
         aclose: Releases the domain's upstream clients.
+        degraded: Parts the domain runs without, and why (shown by ``/health`` and ``/ready``,
+            logged at start and counted in ``flux_service_degraded``).
     """
 
     routes: Sequence[CommandRoute]
@@ -65,6 +68,7 @@ class ServiceDefinition:
     streams: Sequence[type] = ()
     jobs: Sequence[BackgroundJob] = ()
     aclose: Callable[[], Awaitable[None]] = field(default=_nothing)
+    degraded: Mapping[str, str] = field(default_factory=dict)
 
 
 ServiceBuilder = Callable[[ServiceContext], Awaitable[ServiceDefinition]]
@@ -129,6 +133,10 @@ async def run_service(
     codecs_ready = asyncio.Event()
     probes.add_check("schemas", codecs_ready.is_set)
     probes.add_check("kafka", lambda: loop.ready or not definition.routes)
+    for part, reason in definition.degraded.items():
+        probes.degrade(part, reason)
+        SERVICE_DEGRADED.labels(name, part).set(1)
+        LOG.warning("service degraded", extra={"service": name, "part": part, "reason": reason})
     runner = await serve_probes(probes, host, port)
     LOG.info("service started", extra={"service": name, "probes": f"http://{host}:{port}"})
     tasks: list[asyncio.Task[None]] = []

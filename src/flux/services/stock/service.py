@@ -12,7 +12,7 @@ from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.process import ServiceDefinition
 from flux.services.runtime.record_handling import CommandRoute
 from flux.services.runtime.snapshots import GlobalSnapshot
-from flux.services.stock import make_stock_provider
+from flux.services.stock import make_stock_provider, stock_degradation
 from flux.services.stock import model as stock
 
 __all__ = ["SERVICE_NAME", "build", "performer_fields"]
@@ -55,4 +55,5 @@ async def build(ctx: ServiceContext) -> ServiceDefinition:
         produces=[TopPerformersUpdated],
         jobs=[performers.run_schedule],
         aclose=provider.aclose,
+        degraded=stock_degradation(provider),
     )
