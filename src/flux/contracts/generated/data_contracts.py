@@ -462,7 +462,7 @@ DATA_CONTRACTS: Final[dict[str, dict[int, dict[str, Any]]]] = {'weather.service.
                                                                         'mode': 'WRITEREAD',
                                                                         'type': 'CEL',
                                                                         'expr': 'message.ticks.all(t, '
-                                                                                "t.price != '' && "
+                                                                                "t.price == '' ? false : "
                                                                                 'decimal(t.price) > '
                                                                                 "decimal('0'))",
                                                                         'onFailure': 'DLQ,ERROR',
@@ -475,8 +475,8 @@ DATA_CONTRACTS: Final[dict[str, dict[int, dict[str, Any]]]] = {'weather.service.
                                                                         'mode': 'WRITEREAD',
                                                                         'type': 'CEL',
                                                                         'expr': 'message.ticks.all(t, '
-                                                                                "t.best_bid == '' || "
-                                                                                "t.best_ask == '' || "
+                                                                                "(t.best_bid == '' || "
+                                                                                "t.best_ask == '') ? true : "
                                                                                 'decimal(t.best_bid) <= '
                                                                                 'decimal(t.best_ask))',
                                                                         'onFailure': 'DLQ,ERROR',
