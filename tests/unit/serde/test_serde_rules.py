@@ -166,6 +166,19 @@ def test_a_crossed_ticker_book_is_refused() -> None:
     assert raised.value.rule == "tickBidNotAboveAsk"
 
 
+def test_ticks_without_a_bid_or_ask_pass_on_write_and_read_and_an_empty_price_fails() -> None:
+    client = _client("ticker-unset")
+    batch = ticker_sample()
+    batch.ticks[0].best_bid = ""  # proto3's "not set": Coinbase does not always send a book
+    batch.ticks[1].best_ask = ""
+    data = Serde(client, auto_register=True, write_rules=True).encode(batch)
+    assert Serde(client, read_rules=True).decode_datum(type(batch), data).ticks[0].best_bid == ""
+    batch.ticks[0].price = ""
+    with pytest.raises(RuleViolation) as raised:
+        Serde(client, write_rules=True).encode(batch)
+    assert raised.value.rule == "tickPricesPositive"
+
+
 def test_read_rules_refuse_a_bad_record_written_without_rules() -> None:
     client = _client("read")
     data = Serde(client, auto_register=True).encode(weather(temperature_c=900.0))
