@@ -45,23 +45,25 @@ class FluxProcess(Component):
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         self.process.start([sys.executable, "-m", "flux", *self.args], env=env)
 
-    def ready(self) -> bool:
+    def _probe(self) -> tuple[bool, object]:
+        """One ``GET <health_path>``: whether it answered 200, and its JSON body (None if not JSON)."""
         try:
             with urllib.request.urlopen(self.url + self.health_path, timeout=1.0) as response:  # noqa: S310 - loopback URL we built
-                return int(response.status) == 200
+                ok = int(response.status) == 200
+                try:
+                    return ok, json.loads(response.read(64 * 1024))
+                except ValueError:
+                    return ok, None
         except OSError:
-            return False
+            return False, None
+
+    def ready(self) -> bool:
+        return self._probe()[0]
 
     def status(self) -> ComponentStatus:
-        """Like every component's, and ``degraded`` when its ``/health`` says so (a live service
-        without its API key, ``flux.observability.probes``)."""
-        base = super().status()
-        if not base.ready:
-            return base
-        try:
-            with urllib.request.urlopen(self.url + "/health", timeout=1.0) as response:  # noqa: S310 - loopback URL we built
-                body = json.loads(response.read(64 * 1024))
-        except (OSError, ValueError):
-            return base
-        degraded = isinstance(body, dict) and body.get("status") == "degraded"
-        return ComponentStatus(base.name, base.pid, base.ready, base.url, degraded=degraded)
+        """Like every component's, and ``degraded`` when its health probe says so (a live service
+        without its API key, ``flux.observability.probes``): one probe for both."""
+        pid = self.process.pid()
+        ok, body = self._probe() if pid is not None else (False, None)
+        degraded = ok and isinstance(body, dict) and body.get("status") == "degraded"
+        return ComponentStatus(self.name, pid, ok, self.url, degraded=degraded)

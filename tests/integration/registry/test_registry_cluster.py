@@ -19,6 +19,8 @@ import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from .nodes import eventually, health, the_leader
+
 pytestmark = pytest.mark.integration
 
 CT = "application/vnd.schemaregistry.v1+json"
@@ -29,34 +31,6 @@ Start = Callable[..., Any]
 
 def avro(name: str) -> str:
     return json.dumps({"type": "record", "name": name, "namespace": "flux.cluster", "fields": []})
-
-
-def health(process: Any) -> dict[str, Any]:
-    try:
-        body: dict[str, Any] = httpx.get(process.url + "/health", timeout=2.0).json()
-        return body
-    except (httpx.HTTPError, ValueError):
-        return {}
-
-
-def eventually(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def the_leader(nodes: list[Any], seconds: float = 30.0) -> Any:
-    found: list[Any] = []
-
-    def one() -> bool:
-        found[:] = [n for n in nodes if health(n).get("role") == "leader"]
-        return len(found) == 1
-
-    assert eventually(one, seconds), f"no single leader: {[health(n) for n in nodes]}"
-    return found[0]
 
 
 def committed_records(settings: Any, topic: str) -> list[tuple[int, dict[str, Any], str | None]]:

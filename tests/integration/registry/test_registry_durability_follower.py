@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from .nodes import eventually, health
+
 pytestmark = pytest.mark.integration
 
 
@@ -36,9 +38,9 @@ SHORT_SESSION = ("--session-timeout-ms", "6000")
 
 
 def wait_leader(process: Any, seconds: float = 30.0) -> None:
-    assert _eventually(
-        lambda: httpx.get(process.url + "/health", timeout=2.0).json().get("role") == "leader", seconds
-    ), f"{process.url} did not take the lead"
+    assert eventually(lambda: health(process).get("role") == "leader", seconds), (
+        f"{process.url} did not take the lead"
+    )
 
 
 def client(process: Any) -> httpx.Client:
@@ -114,7 +116,7 @@ def test_kill_during_writes_loses_nothing_acknowledged(
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
     for thread in threads:
         thread.start()
-    assert _eventually(lambda: len(acknowledged) >= 40, seconds=60), "writes were not acknowledged"
+    assert eventually(lambda: len(acknowledged) >= 40, seconds=60), "writes were not acknowledged"
     process.kill()
     stop.set()
     for thread in threads:
@@ -160,22 +162,13 @@ def test_follower_reads_forwards_and_stays_consistent(start_registry: Start) -> 
         # writes made on the primary reach the follower through the log
         p.post("/subjects/g-value/versions", json={"schema": avro("G")})
         f.delete("/subjects/f-value")
-        assert _eventually(lambda: f.get("/subjects").json() == ["g-value"])
+        assert eventually(lambda: f.get("/subjects").json() == ["g-value"])
         assert snapshot(f) == snapshot(p)
         # reads are answered locally: lookups and compatibility checks on the follower
         assert f.post("/subjects/g-value", json={"schema": avro("G")}).status_code == 200
         assert f.post(
             "/compatibility/subjects/g-value/versions/latest", json={"schema": avro("G")}
         ).json() == {"is_compatible": True}
-
-
-def _eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_follower_finds_the_leader_without_a_primary_url(start_registry: Start) -> None:

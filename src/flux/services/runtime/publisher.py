@@ -69,18 +69,14 @@ class EventPublisher:
         self.service = service
         self.violations = violations or ContractViolations(producer, serde, service=service)
 
-    async def start(self, outgoing: Outgoing) -> asyncio.Future[Message] | None:
-        """Encode and queue one event; await the returned future for its acknowledgement.
-
-        Returns None, producing nothing, for an event its data contract refuses (it has been logged
-        and, if its rule says DLQ, dead-lettered and acknowledged).
-        """
+    async def _encode(self, outgoing: Outgoing) -> bytes | None:
+        """The event's wire bytes, or None for an event its data contract refuses (logged and, if its
+        rule says DLQ, dead-lettered and acknowledged)."""
         try:
-            value = await self._serde.encode(outgoing.event)
+            return await self._serde.encode(outgoing.event)
         except RuleViolation as violation:
             await self.violations.handle(violation, outgoing.event, outgoing.key)
             return None
-        return self._producer.produce(outgoing.topic, value=value, key=outgoing.key.encode())
 
     async def publish(self, events: Sequence[Outgoing]) -> None:
         """Publish every event and return once all are acknowledged (raises on the first failure).
@@ -91,13 +87,14 @@ class EventPublisher:
             return
         encoded: list[tuple[Outgoing, bytes]] = []
         for outgoing in events:
-            try:
-                encoded.append((outgoing, await self._serde.encode(outgoing.event)))
-            except RuleViolation as violation:
-                await self.violations.handle(violation, outgoing.event, outgoing.key)
+            value = await self._encode(outgoing)
+            if value is not None:
+                encoded.append((outgoing, value))
         produce = self._producer.produce
-        acks = [produce(o.topic, value=value, key=o.key.encode()) for o, value in encoded]
+        acks: list[asyncio.Future[Message]] = []
         try:
+            for o, value in encoded:
+                acks.append(produce(o.topic, value=value, key=o.key.encode()))
             for ack in acks:
                 await ack
         except BaseException:

@@ -13,23 +13,15 @@ from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.failures import CommandRejected
 from flux.services.runtime.record_handling import CommandRoute, RecordHandler
 
-TOPIC = RefreshNews.TOPIC
+from .test_runtime_record_handling import TOPIC, FakeDeadLetters, FakeMessage
 
 
-class Record:
+class Record(FakeMessage):
     """A consumed record whose value is the command id (the fake serde turns it into the command)."""
 
     def __init__(self, offset: int, command_id: UUID) -> None:
-        self._offset, self.command_id = offset, command_id
-
-    def topic(self) -> str:
-        return TOPIC
-
-    def partition(self) -> int:
-        return 0
-
-    def offset(self) -> int:
-        return self._offset
+        super().__init__(offset)
+        self.command_id = command_id
 
     def value(self) -> bytes:
         return self.command_id.bytes
@@ -40,16 +32,8 @@ class IdSerde:
         return RefreshNews(command_id=UUID(bytes=data), issued_at=datetime.now(UTC))
 
 
-class Parked:
-    def __init__(self) -> None:
-        self.parked: list[tuple[int, str]] = []
-
-    async def publish(self, msg: Record, error: BaseException) -> None:
-        self.parked.append((msg.offset(), type(error).__name__))
-
-
-def handler(route: CommandRoute) -> tuple[RecordHandler, Parked]:
-    parked = Parked()
+def handler(route: CommandRoute) -> tuple[RecordHandler, FakeDeadLetters]:
+    parked = FakeDeadLetters()
     ctx = ServiceContext(
         service="test-service",
         settings=cast(Any, None),
