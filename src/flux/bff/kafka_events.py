@@ -92,7 +92,7 @@ class KafkaEventSource:
         config["fetch.wait.max.ms"] = 10  # latency over batching: the BFF is a real-time relay
         self._consumer = AsyncConsumer(config)
         self._dlq_producer = AsyncProducer(producer_config(self._settings, client_id=f"{self.group_id}-dlq"))
-        self._dlq = DeadLetterPublisher(self._dlq_producer, service="bff")
+        self._dlq = DeadLetterPublisher(self._dlq_producer, service="bff", group=self.group_id)
         await self._assign_at_end(self._consumer)
         self._ready = True
         self._tasks = [

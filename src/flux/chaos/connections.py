@@ -7,6 +7,9 @@ promise, whatever its cause; the reasons the clients gave are reported so the
 cause can be found (``transport error`` at a fixed period once exposed a
 heartbeat that could not keep Engine.IO's writer alive).
 
+With several BFF instances behind the balancer, killing one (``bff-instance-kill``) explains the
+disconnects of the users it held (the window's ``victims``) and nobody else's.
+
 Example:
     >>> from flux.chaos.observations import FaultWindow
     >>> pause = FaultWindow("bff-pause", BFF_STOPPING_KINDS[0], 1000.0, 2000.0, 3000.0)
@@ -22,28 +25,37 @@ from typing import Any, Final
 
 from flux.chaos.observations import FaultWindow
 
-__all__ = ["BFF_STOPPING_KINDS", "Disconnect", "check_connections", "disconnect_explained"]
+__all__ = ["BFF_STOPPING_KINDS", "VICTIMS_DETAIL", "Disconnect", "check_connections", "disconnect_explained"]
 
 # Fault kinds that stop the BFF's process (its clients lose their connection by design).
 BFF_STOPPING_KINDS: Final = ("sigstop/sigcont",)
 _MAX_LISTED: Final = 10
+VICTIMS_DETAIL: Final = "victims"
+"""A fault window's detail: the users on the one BFF instance it stopped (only theirs are explained)."""
 
 Disconnect = tuple[float, int, str]
 """(epoch ms, user index, reason the client library gave)."""
 
 
-def disconnect_explained(windows: Sequence[FaultWindow], moment: float) -> bool:
-    """True when ``moment`` lies in the window of a fault that stops the BFF (up to its end)."""
+def _explains(window: FaultWindow, user: int | None) -> bool:
+    victims = window.detail.get(VICTIMS_DETAIL)
+    if victims is not None:
+        return user is not None and user in victims
+    return window.kind in BFF_STOPPING_KINDS or "bff" in window.expected_down
+
+
+def disconnect_explained(windows: Sequence[FaultWindow], moment: float, user: int | None = None) -> bool:
+    """True when ``moment`` lies in the window of a fault that stops the BFF (up to its end) — for a
+    fault that stopped one instance, only when ``user`` was one of its clients."""
     return any(
-        (w.kind in BFF_STOPPING_KINDS or "bff" in w.expected_down)
-        and w.started_at <= moment <= (w.ended_at or w.lifted_at or w.started_at)
+        _explains(w, user) and w.started_at <= moment <= (w.ended_at or w.lifted_at or w.started_at)
         for w in windows
     )
 
 
 def check_connections(windows: Sequence[FaultWindow], disconnects: Sequence[Disconnect]) -> dict[str, Any]:
     """Count the disconnects no BFF fault explains, by reason and by the window they fell in."""
-    unexpected = [d for d in disconnects if not disconnect_explained(windows, d[0])]
+    unexpected = [d for d in disconnects if not disconnect_explained(windows, d[0], d[1])]
 
     def window_name(moment: float) -> str:
         for w in windows:

@@ -1,4 +1,8 @@
-"""Dead letters: each poison record is in its topic's dead-letter topic exactly once, and nothing else is.
+"""Dead letters: each poison record is in its topic's dead-letter topic once per consumer, and nothing else is.
+
+A topic read by several independent consumers has a poison record parked by each (every BFF
+instance reads every event in a group of its own): one dead letter per consumer identity
+(``flux.dlq.service`` and ``flux.dlq.consumer.group``), as many as the topic has readers.
 
 Records a data-contract rule refused (their dead letters name the rule) are not poison; they are
 judged by :mod:`flux.chaos.contract_violations`.
@@ -17,14 +21,15 @@ Example:
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from flux.chaos.evaluation import MAX_DETAILS
 from flux.chaos.ledger import RULE_NAME
 from flux.chaos.poison import POISON_HEADER, PoisonRecord
 from flux.chaos.raw_records import RawRecord
+from flux.kafka.dead_letter import GROUP_HEADER
 
 __all__ = ["check_dead_letters"]
 
@@ -33,6 +38,8 @@ _ORIGIN_TOPIC: Final = ("flux.dlq.original.topic",)
 _ORIGIN_OFFSET: Final = ("flux.dlq.original.offset",)
 _ERROR_CLASS: Final = ("flux.dlq.error.class",)
 _ERROR_MESSAGE: Final = ("flux.dlq.error.message",)
+_SERVICE: Final = ("flux.dlq.service",)
+_GROUP: Final = (GROUP_HEADER,)
 
 
 def _sort_by_marker(
@@ -68,22 +75,35 @@ def _names_its_origin(record: RawRecord, poison: PoisonRecord) -> bool:
     )
 
 
+def _consumer(record: RawRecord) -> tuple[str | None, str | None]:
+    return record.header(*_SERVICE), record.header(*_GROUP)
+
+
 def check_dead_letters(
-    poison: Sequence[PoisonRecord], dead_letters: dict[str, list[RawRecord]]
+    poison: Sequence[PoisonRecord],
+    dead_letters: dict[str, list[RawRecord]],
+    readers: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Audit the dead-letter topics (records by topic) against the poison records written."""
+    """Audit the dead-letter topics (records by topic) against the poison records written;
+    ``readers``: how many consumers park a record of each topic (1 when not given)."""
     by_marker, unexpected = _sort_by_marker(poison, dead_letters)
     missing, duplicated, bad_headers = [], [], []
     missing_markers: set[str] = set()
     for p in poison:
         found = by_marker.get(p.marker, [])
-        if not found:
-            missing.append(f"{p.kind} in {p.topic}@{p.offset}")
+        wanted = (readers or {}).get(p.topic, 1)
+        consumers = Counter(_consumer(r) for r in found)
+        if len(consumers) < wanted:
+            partly = f" (by {len(consumers)} of {wanted} consumers)" if found else ""
+            missing.append(f"{p.kind} in {p.topic}@{p.offset}{partly}")
             missing_markers.add(p.marker)
-            continue
-        if len(found) > 1:
-            duplicated.append(f"{p.kind} in {p.topic}@{p.offset} x{len(found)}")
-        if not _names_its_origin(found[0], p):
+            if not found:
+                continue
+        twice = {c: n for c, n in consumers.items() if n > 1}
+        if twice or len(consumers) > wanted:
+            by = f" by {len(consumers)} consumers for {wanted}" if wanted > 1 else ""
+            duplicated.append(f"{p.kind} in {p.topic}@{p.offset} x{len(found)}{by}")
+        if not all(_names_its_origin(r, p) for r in found):
             bad_headers.append(f"{p.kind} in {p.topic}@{p.offset}")
     return {
         "written": len(poison),

@@ -27,6 +27,7 @@ from flux.chaos.invariants import Evaluation, RunRecord, evaluate
 from flux.chaos.ledger import read_ledger
 from flux.chaos.observations import FaultWindow, now_ms
 from flux.chaos.platform import ChaosPlatform
+from flux.chaos.poison import dead_letter_readers
 from flux.chaos.profiles import ChaosProfile
 from flux.chaos.workload import Workload
 
@@ -126,7 +127,7 @@ async def run_chaos(
     run_id = uuid.uuid4().hex[:8]
     owned_home = home is None
     work = home or Path(tempfile.mkdtemp(prefix="flux-chaos-"))
-    platform = ChaosPlatform(work / "stack", seed=seed)
+    platform = ChaosPlatform(work / "stack", seed=seed, session_s=profile.registry_session_s)
     began = time.monotonic()
     started_at = now_ms()
     windows: list[FaultWindow] = []
@@ -137,6 +138,7 @@ async def run_chaos(
     workload = Workload(
         platform.bff_url, users=users or profile.users, seed=seed, action_every_s=profile.action_every_s
     )
+    ctx.workload = workload
     try:
         await workload.start()
         progress(f"  {len(workload.users)} users connected; warming up for {profile.warmup_s:.0f}s")
@@ -188,6 +190,9 @@ async def run_chaos(
         acks=workload.acks,
         memberships=workload.memberships,
         disconnects=workload.disconnect_log,
+        connects=workload.connect_log,
+        joins=workload.join_log,
+        dead_letter_readers=dead_letter_readers(len(platform.stack.bff_instances)),
         connected_at_end=connected_at_end,
         ledger=ledger,
         poison=ctx.poison,

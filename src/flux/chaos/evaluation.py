@@ -53,6 +53,9 @@ class RunRecord:
     restarts: dict[str, list[float]]
     recovery: dict[str, dict[str, Any]]
     flood: dict[str, Any] | None
+    connects: list[tuple[float, int, str]] = field(default_factory=list)
+    joins: list[tuple[float, int, int]] = field(default_factory=list)
+    dead_letter_readers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -105,6 +108,8 @@ class Evaluation:
     flood: dict[str, Any] = field(default_factory=dict)
     dead_letters: dict[str, Any] = field(default_factory=dict)
     connections: dict[str, Any] = field(default_factory=dict)
+    registry_failover: dict[str, Any] = field(default_factory=dict)
+    bff_failover: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

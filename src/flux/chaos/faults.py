@@ -3,7 +3,12 @@
 * ``kafka-kill``, ``registry-kill``, ``<service>-kill``: SIGKILL to the process
   group, a pause, then a normal start of the same component;
 * ``valkey-outage``: Valkey SIGKILLed, restarted (empty) after the outage;
-* ``bff-pause``: SIGSTOP to the BFF for a while (consumer lag builds), then SIGCONT;
+* ``bff-pause``: SIGSTOP to every BFF instance for a while (consumer lag builds), then SIGCONT;
+* ``bff-instance-kill``: SIGKILL to one of the two BFF instances behind the balancer, restarted once
+  its clients are back on the other (:mod:`flux.chaos.bff_failover`);
+* ``registry-leader-kill`` / ``registry-leader-pause``: the registry cluster's elected leader
+  SIGKILLed, or SIGSTOPped past its session then resumed, under concurrent registrations
+  (:mod:`flux.chaos.registry_failover`);
 * ``upstream-slow`` / ``upstream-5xx`` / ``upstream-429``: the fake upstreams'
   fault control API;
 * ``contract-violation``: the fake weather upstream answers out-of-range readings (its
@@ -25,11 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flux.chaos import bff_failover, registry_failover
 from flux.chaos.contract_violations import FAULT_NAME, SERVED_DETAIL
 from flux.chaos.observations import FaultWindow, now_ms
 from flux.chaos.platform import ChaosPlatform
 from flux.chaos.poison import PoisonRecord, write_poison
 from flux.chaos.profiles import ChaosProfile
+from flux.chaos.workload import Workload
 
 __all__ = ["Fault", "FaultContext", "full_plan", "light_plan"]
 
@@ -47,6 +54,7 @@ class FaultContext:
     work_dir: Path
     poison: list[PoisonRecord] = field(default_factory=list)
     flood: dict[str, Any] | None = None
+    workload: Workload | None = None
 
 
 Injector = Callable[[FaultContext, FaultWindow], Awaitable[None]]
@@ -72,12 +80,14 @@ def _kill_and_restart(component: str, down_s: Callable[[ChaosProfile], float]) -
 
 
 async def _bff_pause(ctx: FaultContext, window: FaultWindow) -> None:
-    bff = ctx.platform.components["bff"]
-    bff.process.send(signal.SIGSTOP)
+    instances = list(ctx.platform.stack.bff_instances.values())
+    for bff in instances:
+        bff.process.send(signal.SIGSTOP)
     try:
         await asyncio.sleep(ctx.profile.bff_pause_s)
     finally:
-        bff.process.send(signal.SIGCONT)
+        for bff in instances:
+            bff.process.send(signal.SIGCONT)
     window.lifted_at = now_ms()
 
 
@@ -179,12 +189,17 @@ def full_plan() -> list[Fault]:
             _kill_and_restart("registry", lambda p: p.registry_down_s),
             ("registry",),
         ),
+        Fault(registry_failover.KILL_FAULT, "sigkill leader+restart", registry_failover.registry_leader_kill),
+        Fault(
+            registry_failover.PAUSE_FAULT, "sigstop/sigcont leader", registry_failover.registry_leader_pause
+        ),
     ]
     plan += [
         Fault(f"{name}-kill", "sigkill+restart", _kill_and_restart(name, lambda p: p.service_down_s), (name,))
         for name in DOMAIN_SERVICES
     ]
     plan += [
+        Fault(bff_failover.FAULT_NAME, "sigkill instance+restart", bff_failover.bff_instance_kill),
         Fault(
             "valkey-outage",
             "sigkill+restart",

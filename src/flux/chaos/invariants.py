@@ -10,6 +10,9 @@ one verdict per promise. Each promise is checked in its own module:
   there: :mod:`flux.chaos.dead_letters`.
 * **Connections stay up** unless a fault stops the BFF: :mod:`flux.chaos.connections`.
 * **Memory**: :mod:`flux.chaos.memory_growth`; **flood fairness**: :mod:`flux.chaos.flood_fairness`.
+* **Registry failover** (ids unique, nothing acknowledged lost, a timely new leader, the paused
+  ex-leader fenced): :mod:`flux.chaos.registry_failover`; **BFF instance failover** (its clients
+  back elsewhere and hydrated): :mod:`flux.chaos.bff_failover`.
 * **Crashes and reconnection** are read straight off the run (below).
 
 The records and latency helpers other modules use are re-exported here.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flux.chaos.bff_failover import bff_verdict, check_bff_failover
 from flux.chaos.connections import check_connections
 from flux.chaos.contract_violations import check_contract_violations, contract_verdict
 from flux.chaos.dead_letters import check_dead_letters
@@ -32,6 +36,7 @@ from flux.chaos.evaluation import Evaluation, FaultRow, InvariantResult, RunReco
 from flux.chaos.flood_fairness import check_flood_fairness
 from flux.chaos.latency import TICKER, live_latencies, percentile
 from flux.chaos.memory_growth import check_memory
+from flux.chaos.registry_failover import check_registry_failover, registry_verdicts
 from flux.chaos.run_index import RunIndex
 from flux.chaos.snapshot_order import check_snapshot_order
 
@@ -174,7 +179,9 @@ def evaluate(run: RunRecord) -> Evaluation:
     check_delivery(run, index, rows, result)
     late = sum(r.late for r in rows.values())
     duplicates, stale = check_snapshot_order(run, index, rows, result)
-    dead = result.dead_letters = check_dead_letters(run.poison, run.ledger.dead_letters)
+    dead = result.dead_letters = check_dead_letters(
+        run.poison, run.ledger.dead_letters, run.dead_letter_readers
+    )
     _note_faults(run, rows, dead)
     result.memory = check_memory(run)
     result.flood = check_flood_fairness(run)
@@ -187,6 +194,10 @@ def evaluate(run: RunRecord) -> Evaluation:
     inv.append(_memory_verdict(run, result.memory))
     inv.append(_flood_verdict(result.flood))
     inv.append(contract_verdict(result.contract_violations))
+    result.registry_failover = check_registry_failover(run.windows, run.profile.registry_session_s)
+    inv += registry_verdicts(result.registry_failover)
+    result.bff_failover = check_bff_failover(run.windows, run.connects, run.joins)
+    inv.append(bff_verdict(result.bff_failover))
     if run.ledger.undecodable:
         inv.append(
             InvariantResult(

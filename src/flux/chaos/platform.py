@@ -1,5 +1,9 @@
 """The platform under test: the embedded stack with every service in live mode against the fake upstreams.
 
+It runs as a cluster: :data:`BFF_INSTANCES` BFF instances behind the stack's nginx balancer (users
+connect to the balancer) and :data:`REGISTRY_NODES` registry nodes electing their leader, so the
+failover faults have something to fail over to.
+
 Besides starting and stopping everything, :class:`ChaosPlatform` watches the
 processes: one that dies while no fault is holding it down is an unexpected
 crash (recorded, then restarted so the run can go on), and every process's
@@ -26,6 +30,7 @@ from flux.devstack.component import Component
 from flux.devstack.ports import free_port
 from flux.devstack.python_process import FluxProcess
 from flux.devstack.stack import DevStack, RunningStack
+from flux.registry.storage.topic import registry_topic_spec
 from flux.testing.stack import make_ephemeral_stack
 
 __all__ = ["ChaosPlatform", "Crash", "RssSample"]
@@ -36,6 +41,8 @@ UPSTREAMS: Final = "upstreams"
 STOCKS_KEY: Final = "fake-stocks-key"
 _WATCH_EVERY_S: Final = 0.5
 _RSS_EVERY_S: Final = 2.0
+BFF_INSTANCES: Final = 2
+REGISTRY_NODES: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +78,14 @@ def read_rss_kib(pid: int) -> int | None:
 class ChaosPlatform:
     """Every process of the run, with supervision and memory sampling (see module docs)."""
 
-    def __init__(self, home: Path, *, seed: int = 42) -> None:
+    def __init__(self, home: Path, *, seed: int = 42, session_s: float = 6.0) -> None:
         self.home = home
-        self.stack: DevStack = make_ephemeral_stack(home, with_apps=True)
+        self.stack: DevStack = make_ephemeral_stack(
+            home, with_apps=True, bff_instances=BFF_INSTANCES, registry_nodes=REGISTRY_NODES
+        )
+        session_ms = str(int(session_s * 1000))
+        for node in self.stack.registry_nodes.values():
+            node.args += ["--session-timeout-ms", session_ms]
         upstreams_port = free_port()
         self.upstreams = FluxProcess(
             UPSTREAMS,
@@ -118,7 +130,52 @@ class ChaosPlatform:
 
     @property
     def bff_url(self) -> str:
-        return self.stack.apps["bff"].url
+        """Where users connect: the balancer in front of the BFF instances."""
+        url = self.stack.bff_url
+        assert url is not None
+        return url
+
+    # ------------------------------------------------------------- registry
+    @property
+    def registry_nodes(self) -> dict[str, FluxProcess]:
+        return self.stack.registry_nodes
+
+    @property
+    def registry_topic(self) -> str:
+        return registry_topic_spec().name
+
+    def registry_urls(self) -> list[str]:
+        return [node.url for node in self.registry_nodes.values()]
+
+    def live_registry_urls(self) -> list[str]:
+        """The nodes a client could pick now: those not held down by a fault."""
+        return [
+            node.url
+            for name, node in self.registry_nodes.items()
+            if name not in self.expected_down and node.process.alive()
+        ]
+
+    async def registry_health(self, name: str) -> dict[str, Any]:
+        """Node ``name``'s ``/health`` body (its role and the leader it knows), {} if it does not answer."""
+        assert self._http is not None
+        try:
+            async with self._http.get(self.registry_nodes[name].url + "/health") as response:
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    async def registry_leader(self, among: list[str], timeout_s: float) -> str | None:
+        """The one node of ``among`` that says it leads, once exactly one does (None at the timeout)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while loop.time() < deadline:
+            roles = {name: (await self.registry_health(name)).get("role") for name in among}
+            leaders = [name for name, role in roles.items() if role == "leader"]
+            if len(leaders) == 1:
+                return leaders[0]
+            await asyncio.sleep(0.1)
+        return None
 
     @property
     def control_url(self) -> str:

@@ -23,7 +23,14 @@ from flux.serde.sync_serde import Serde
 from flux.serde.wire import pack_header
 from flux.settings import Settings
 
-__all__ = ["POISON_HEADER", "POISON_KINDS", "PoisonRecord", "consumed_topics", "write_poison"]
+__all__ = [
+    "POISON_HEADER",
+    "POISON_KINDS",
+    "PoisonRecord",
+    "consumed_topics",
+    "dead_letter_readers",
+    "write_poison",
+]
 
 POISON_HEADER: Final = "flux.chaos.poison"
 POISON_KINDS: Final = ("bad-magic-byte", "unknown-schema-id", "truncated-body", "wrong-schema")
@@ -48,6 +55,16 @@ def consumed_topics() -> list[str]:
     catalogue = load_catalogue()
     kinds = (TopicKind.COMMAND, TopicKind.EVENT, TopicKind.STREAM)
     return [t.name for t in catalogue.of_kind(*kinds) if t.consumers and t.dead_letter]
+
+
+def dead_letter_readers(bff_instances: int) -> dict[str, int]:
+    """How many consumers park a poison record of each consumed topic: one per consuming service
+    (a consumer group), and every BFF instance (each reads every event in a group of its own)."""
+    catalogue = load_catalogue()
+    return {
+        name: sum(max(1, bff_instances) if c == "bff" else 1 for c in catalogue.topic(name).consumers)
+        for name in consumed_topics()
+    }
 
 
 def _wrong_schema_bytes(serde: Serde, topic: str) -> bytes:

@@ -45,6 +45,10 @@ class ChaosProfile:
         valkey_down_s: How long Valkey stays dead.
         service_down_s: How long each killed domain service stays dead.
         bff_pause_s: How long the BFF stays SIGSTOPped.
+        bff_instance_down_s: How long a killed BFF instance stays dead once its clients are back.
+        registry_session_s: The registry nodes' election session (the broker's minimum, 6 s, in every
+            profile): how long a silent leader keeps the lead.
+        registration_clients: Clients registering schemas at once during the registry leader faults.
         upstream_fault_s: Length of each upstream fault (slow, 5xx, 429).
         flood_s: Length of one flood period (and of the calm period measured just before it).
         flood_cycles: Calm/flood period pairs; interleaving them cancels the drift of whatever
@@ -69,6 +73,9 @@ class ChaosProfile:
     valkey_down_s: float
     service_down_s: float
     bff_pause_s: float
+    bff_instance_down_s: float
+    registry_session_s: float
+    registration_clients: int
     upstream_fault_s: float
     flood_s: float
     flood_cycles: int
@@ -91,6 +98,9 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         valkey_down_s=6.0,
         service_down_s=1.0,
         bff_pause_s=4.0,
+        bff_instance_down_s=2.0,
+        registry_session_s=6.0,
+        registration_clients=4,
         upstream_fault_s=6.0,
         flood_s=5.0,
         flood_cycles=2,
@@ -111,6 +121,9 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         valkey_down_s=30.0,
         service_down_s=3.0,
         bff_pause_s=10.0,
+        bff_instance_down_s=10.0,
+        registry_session_s=6.0,
+        registration_clients=6,
         upstream_fault_s=20.0,
         flood_s=10.0,
         flood_cycles=4,
@@ -131,6 +144,9 @@ PROFILES: Final[dict[str, ChaosProfile]] = {
         valkey_down_s=30.0,
         service_down_s=3.0,
         bff_pause_s=10.0,
+        bff_instance_down_s=10.0,
+        registry_session_s=6.0,
+        registration_clients=6,
         upstream_fault_s=20.0,
         flood_s=10.0,
         flood_cycles=4,

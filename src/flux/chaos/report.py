@@ -132,6 +132,8 @@ def to_json(result: ChaosResult) -> dict[str, Any]:
                 **evaluation.contract_violations,
                 "requests_answered_by_refusal": evaluation.refused_by_contract,
             },
+            "registry_failover": evaluation.registry_failover,
+            "bff_failover": evaluation.bff_failover,
             "memory": evaluation.memory,
             "flood": evaluation.flood,
             "crashes": [asdict(c) for c in result.run.crashes],

@@ -23,11 +23,12 @@ from typing import Any, Final
 
 import socketio
 
+from flux.bff.instance import instance_of
 from flux.chaos.observations import Ack, Membership, Receipt, now_ms
 from flux.chaos.profiles import CITIES, City
 from flux.contracts.keys import GLOBAL_KEY, city_key
 
-__all__ = ["CHANNELS", "REFRESH_DOMAINS", "SimulatedUser", "Workload"]
+__all__ = ["CHANNELS", "REFRESH_DOMAINS", "Connect", "Join", "SimulatedUser", "Workload"]
 
 LOG = logging.getLogger(__name__)
 
@@ -43,6 +44,16 @@ CHANNEL_OF_STREAM: Final = {
 # Longer than the BFF's Kafka delivery timeout (30 s): an ack always comes back before it.
 CALL_TIMEOUT_S: Final = 45.0
 _USER_NAMESPACE: Final = uuid.UUID("0b7f1f52-52f0-4b8e-9d55-7f3f1c2a9e61")
+
+Connect = tuple[float, int, str]
+"""(epoch ms, user index, BFF instance that took the session)."""
+Join = tuple[float, int, int]
+"""(epoch ms, user index, streams hydrated): a user finished (re)joining its rooms."""
+
+
+def _instance(sio: socketio.AsyncClient) -> str:
+    """The BFF instance holding ``sio``'s session (``""``: one unnamed BFF, or not connected)."""
+    return instance_of(sio.get_sid() or "") or ""
 
 
 def room_of(stream: str, key: str) -> str:
@@ -114,6 +125,7 @@ class SimulatedUser:
     # ------------------------------------------------------------- handlers
     async def _on_connect(self) -> None:
         self.connects += 1
+        self.workload.connect_log.append((now_ms(), self.index, _instance(self.sio)))
         task = asyncio.create_task(self._join_all(), name=f"join-{self.index}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -165,14 +177,19 @@ class SimulatedUser:
         return membership
 
     async def _join_all(self) -> None:
+        hydrated = 0
         async with self._busy:
             for channel in CHANNELS:
                 sent = now_ms()
                 membership = self._open_room(channel, sent)
+                reply: Any = None
                 with contextlib.suppress(Exception):
-                    await self.sio.call("subscribe", {"channel": channel}, timeout=CALL_TIMEOUT_S)
+                    reply = await self.sio.call("subscribe", {"channel": channel}, timeout=CALL_TIMEOUT_S)
                 membership.hydrations.append((sent, now_ms()))
+                if isinstance(reply, dict) and isinstance(reply.get("hydrated"), list):
+                    hydrated += len(reply["hydrated"])
             await self._locate(self.city)
+        self.workload.join_log.append((now_ms(), self.index, hydrated))
         self._joined.set()
 
     async def _call(self, ack: Ack, event: str, payload: dict[str, Any]) -> None:
@@ -238,6 +255,8 @@ class Workload:
         self.acks: list[Ack] = []
         self.memberships: list[Membership] = []
         self.disconnect_log: list[tuple[float, int, str]] = []
+        self.connect_log: list[Connect] = []
+        self.join_log: list[Join] = []
         self.malformed = 0
         self.calm = True
         self.acting = True
@@ -256,6 +275,14 @@ class Workload:
 
     def connected(self) -> int:
         return sum(1 for u in self.users if u.connected)
+
+    def users_by_instance(self) -> dict[str, list[int]]:
+        """The connected users per BFF instance that holds their session (``""``: one unnamed BFF)."""
+        found: dict[str, list[int]] = {}
+        for user in self.users:
+            if user.connected:
+                found.setdefault(_instance(user.sio), []).append(user.index)
+        return found
 
     async def wait_all_connected(self, timeout_s: float) -> bool:
         """Wait until every user is connected again; return whether they all are."""

@@ -72,10 +72,13 @@ def plan_replay(
     """Choose what to replay: records of ``error_class`` (any, when None), the first ``limit`` of them.
 
     A record is left out (and reported) when its ``flux.dlq.original.topic`` header is missing or
-    names another topic than ``pair.source``, or when it has no value.
+    names another topic than ``pair.source``, when it has no value, or when it parks the same
+    original record (partition and offset) as one already chosen: several consumers of one topic
+    (each BFF instance) each park a record none of them could take, and it is replayed once.
     """
     chosen: list[ParkedRecord] = []
     skipped: list[tuple[ParkedRecord, str]] = []
+    origins: set[tuple[int, int]] = set()
     for record in parked:
         if error_class is not None and record.error_class.casefold() != error_class.casefold():
             continue
@@ -85,9 +88,20 @@ def plan_replay(
             skipped.append((record, f"parked from {record.original_topic!r}, not {pair.source.name!r}"))
         elif record.record.value is None:
             skipped.append((record, "no value (tombstone)"))
+        elif _origin(record) in origins:
+            skipped.append(
+                (record, "the same original record is already replayed (parked by another consumer)")
+            )
         elif limit is None or len(chosen) < limit:
             chosen.append(record)
+            if (origin := _origin(record)) is not None:
+                origins.add(origin)
     return ReplayPlan(pair, tuple(chosen), tuple(skipped))
+
+
+def _origin(record: ParkedRecord) -> tuple[int, int] | None:
+    partition, offset = record.original_partition, record.original_offset
+    return None if partition is None or offset is None else (partition, offset)
 
 
 def confirm(question: str, *, yes: bool, stdin: TextIO, prompt_to: TextIO) -> None:

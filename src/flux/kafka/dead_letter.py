@@ -4,6 +4,11 @@ The DLQ topic comes from the catalogue (``dead_letter`` of the source topic).
 Headers carry the error and the record's origin so an operator can find,
 understand and replay it; the value and key are the original bytes, untouched.
 
+Dead letters are per consumer: every consumer group that cannot take a record parks it once. A
+topic read by several independent consumers (each BFF instance reads every event, in a group of
+its own) can hold several dead letters of one record; ``flux.dlq.consumer.group`` tells them
+apart, and ``flux dlq replay`` replays each original record once.
+
 Example:
     >>> dlq = DeadLetterPublisher(producer, service="weather-service")  # doctest: +SKIP
     >>> await dlq.publish(msg, error)  # doctest: +SKIP
@@ -19,15 +24,19 @@ from confluent_kafka import Message
 from flux.catalogue import Catalogue, load_catalogue
 from flux.kafka.producer import AsyncProducer
 
-__all__ = ["DeadLetterPublisher", "dead_letter_headers"]
+__all__ = ["GROUP_HEADER", "DeadLetterPublisher", "dead_letter_headers"]
 
 LOG = logging.getLogger(__name__)
 
 # Error messages can echo attacker-controlled bytes; keep headers small.
 MAX_MESSAGE_CHARS: Final = 1000
+GROUP_HEADER: Final = "flux.dlq.consumer.group"
+"""The consumer group that parked the record, for consumers that are one of several readers."""
 
 
-def dead_letter_headers(msg: Message, error: BaseException, service: str) -> list[tuple[str, bytes]]:
+def dead_letter_headers(
+    msg: Message, error: BaseException, service: str, *, group: str | None = None
+) -> list[tuple[str, bytes]]:
     """Headers describing why and from where a record was dead-lettered.
 
     An error that knows more about its record says so through a ``dead_letter_headers(topic)``
@@ -44,6 +53,8 @@ def dead_letter_headers(msg: Message, error: BaseException, service: str) -> lis
         ("flux.dlq.original.timestamp", str(timestamp).encode()),
         ("flux.dlq.service", service.encode()),
     ]
+    if group is not None:
+        headers.append((GROUP_HEADER, group.encode()))
     own = _error_headers(error, msg.topic() or "")
     names = {name for name, _ in own}
     for item in msg.headers() or []:
@@ -71,19 +82,30 @@ def _error_headers(error: BaseException, topic: str) -> list[tuple[str, bytes]]:
 class DeadLetterPublisher:
     """Publishes poison records to the DLQ named by the catalogue."""
 
-    __slots__ = ("_catalogue", "_producer", "service")
+    __slots__ = ("_catalogue", "_producer", "group", "service")
 
-    def __init__(self, producer: AsyncProducer, *, service: str, catalogue: Catalogue | None = None) -> None:
+    def __init__(
+        self,
+        producer: AsyncProducer,
+        *,
+        service: str,
+        group: str | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
         self._producer = producer
         self._catalogue = catalogue or load_catalogue()
         self.service = service
+        self.group = group
 
     async def publish(self, msg: Message, error: BaseException) -> str:
         """Send ``msg`` to its DLQ and wait for the acknowledgement; returns the DLQ topic."""
         source = msg.topic() or ""
         dlq = self._catalogue.dead_letter_for(source)
         await self._producer.send(
-            dlq, value=msg.value(), key=msg.key(), headers=dead_letter_headers(msg, error, self.service)
+            dlq,
+            value=msg.value(),
+            key=msg.key(),
+            headers=dead_letter_headers(msg, error, self.service, group=self.group),
         )
         LOG.warning(
             "dead-lettered record",

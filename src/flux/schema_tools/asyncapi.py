@@ -59,6 +59,10 @@ _DEAD_LETTER_HEADERS: Final = (
     ("flux.dlq.original.timestamp", "its timestamp, epoch ms"),
     ("flux.dlq.service", "the consumer that dead-lettered it"),
 )
+# Only from consumers that are one of several independent readers of a topic (each BFF instance).
+_OPTIONAL_DEAD_LETTER_HEADERS: Final = (
+    ("flux.dlq.consumer.group", "the consumer group that parked it, one dead letter per group"),
+)
 _DESCRIPTION: Final = """\
 Flux's event contracts. Kafka is the only integration layer: services and the BFF meet in the topics
 below (schemas/topics.yaml). Record values are registered in the Schema Registry under `<topic>-value`
@@ -106,13 +110,14 @@ def _message_binding(topic: TopicSpec, strategy: str | None) -> dict[str, Any]:
 
 def _dead_letter_message(topic: TopicSpec, source: str) -> tuple[str, dict[str, Any]]:
     headers = {name: {"type": "string", "description": text} for name, text in _DEAD_LETTER_HEADERS}
+    optional = {name: {"type": "string", "description": text} for name, text in _OPTIONAL_DEAD_LETTER_HEADERS}
     name = "DeadLetter." + source
     return name, {
         "name": name,
         "title": f"Dead letter of {source}",
         "summary": f"A record of {source} that its consumer could not process, unchanged.",
         "contentType": "application/octet-stream",
-        "headers": {"type": "object", "required": list(headers), "properties": headers},
+        "headers": {"type": "object", "required": list(headers), "properties": {**headers, **optional}},
         "payload": {"type": "string", "format": "binary", "description": "the original value bytes"},
         "bindings": {"kafka": _message_binding(topic, None)},
     }

@@ -21,14 +21,24 @@ __all__ = ["ephemeral_stack", "make_ephemeral_stack"]
 
 
 def make_ephemeral_stack(
-    home: Path, *, with_registry: bool = True, with_valkey: bool = True, with_apps: bool = False
+    home: Path,
+    *,
+    with_registry: bool = True,
+    with_valkey: bool = True,
+    with_apps: bool = False,
+    bff_instances: int = 1,
+    registry_nodes: int = 1,
 ) -> DevStack:
-    """A stack whose ports are all free right now and whose data lives under ``home``."""
+    """A stack whose ports are all free right now and whose data lives under ``home``.
+
+    ``bff_instances`` > 1 puts that many BFF instances behind the stack's nginx balancer;
+    ``registry_nodes`` > 1 runs a registry cluster (one elected leader).
+    """
     base = Settings(log_format=LogFormat.JSON, kafka_heap="512m")
     return DevStack(
         base,
         home=home,
-        ports=StackPorts.ephemeral(),
+        ports=StackPorts.ephemeral(bff_instances=bff_instances, registry_nodes=registry_nodes),
         jars_cache=default_jars_cache(Settings()),
         with_registry=with_registry,
         with_valkey=with_valkey,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flux.catalogue import TopicKind, load_catalogue
 from flux.chaos.dead_letters import check_dead_letters
 from flux.chaos.invariants import evaluate
-from flux.chaos.poison import POISON_HEADER, POISON_KINDS, PoisonRecord
+from flux.chaos.poison import POISON_HEADER, POISON_KINDS, PoisonRecord, dead_letter_readers
 from flux.chaos.raw_records import RawRecord
 
 from .synthetic_run import SyntheticRun, dead_letter, poison_record
@@ -193,3 +194,40 @@ def test_a_poison_fault_row_shows_how_many_of_its_own_records_were_dead_lettered
     rows = evaluate(run.build()).rows
 
     assert [r.dead_lettered for r in rows] == ["4/4", "1/4"]
+
+
+def by_instance(p: PoisonRecord, offset: int, instance: str) -> RawRecord:
+    return dead_letter(
+        p, offset, headers={"flux.dlq.service": "bff", "flux.dlq.consumer.group": f"flux-bff-{instance}"}
+    )
+
+
+def test_a_topic_with_two_readers_wants_one_dead_letter_from_each() -> None:
+    poison = written()
+    readers = {p.topic: 2 for p in poison}
+    both = {NEWS_DLQ: [by_instance(p, n * 2 + i, f"bff-{i}") for n, p in enumerate(poison) for i in (1, 2)]}
+
+    audit = check_dead_letters(poison, both, readers)
+    assert (audit["missing"], audit["duplicated"], audit["dead_lettered"]) == ([], [], 4)
+
+    one_short = {NEWS_DLQ: both[NEWS_DLQ][1:]}  # bff-1 never parked the first record
+    assert check_dead_letters(poison, one_short, readers)["missing"] == [
+        "bad-magic-byte in flux.news.refresh@10 (by 1 of 2 consumers)"
+    ]
+    twice = {NEWS_DLQ: [*both[NEWS_DLQ], by_instance(poison[0], 50, "bff-2")]}  # bff-2 parked it twice
+    assert check_dead_letters(poison, twice, readers)["duplicated"] == [
+        "bad-magic-byte in flux.news.refresh@10 x3 by 2 consumers for 2"
+    ]
+    # Read by one consumer, the two instances' copies are one too many.
+    assert check_dead_letters(poison, both)["duplicated"][0] == "bad-magic-byte in flux.news.refresh@10 x2"
+
+
+def test_every_bff_instance_reads_the_events_and_one_group_per_service_the_commands() -> None:
+    catalogue = load_catalogue()
+    readers = dead_letter_readers(bff_instances=2)
+    for topic in catalogue.of_kind(TopicKind.EVENT):
+        if topic.name in readers and topic.consumers == ("bff",):
+            assert readers[topic.name] == 2, topic.name
+    for topic in catalogue.of_kind(TopicKind.COMMAND):
+        assert readers[topic.name] == len(topic.consumers) == 1, topic.name
+    assert dead_letter_readers(bff_instances=1) == {name: 1 for name in readers}

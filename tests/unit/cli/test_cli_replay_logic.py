@@ -25,11 +25,19 @@ class Terminal(io.StringIO):
 
 
 def parked(
-    offset: int, error_class: str, *, topic: str | None = SOURCE.name, value: bytes | None = b"\x07"
+    offset: int,
+    error_class: str,
+    *,
+    topic: str | None = SOURCE.name,
+    value: bytes | None = b"\x07",
+    origin: tuple[int, int] | None = None,
 ) -> ParkedRecord:
     headers = [("flux.dlq.error.class", error_class.encode())]
     if topic is not None:
         headers.append(("flux.dlq.original.topic", topic.encode()))
+    if origin is not None:
+        headers.append(("flux.dlq.original.partition", str(origin[0]).encode()))
+        headers.append(("flux.dlq.original.offset", str(origin[1]).encode()))
     return ParkedRecord(KafkaRecord(PAIR.dead_letter.name, 0, offset, 1, b"k", value, tuple(headers)))
 
 
@@ -71,6 +79,21 @@ def test_plan_skips_records_it_cannot_send_back_and_says_why() -> None:
         (0, "no flux.dlq.original.topic header"),
         (1, f"parked from {other!r}, not {SOURCE.name!r}"),
         (2, "no value (tombstone)"),
+    ]
+
+
+def test_a_record_parked_by_several_consumers_is_replayed_once() -> None:
+    records = [
+        parked(0, "X", origin=(0, 41)),  # parked by bff-1
+        parked(1, "X", origin=(0, 41)),  # the same original record, parked by bff-2
+        parked(2, "X", origin=(1, 41)),  # another partition: another record
+        parked(3, "X"),  # no origin headers: cannot tell, kept
+        parked(4, "X"),
+    ]
+    plan = plan_replay(records, PAIR)
+    assert [p.record.offset for p in plan.records] == [0, 2, 3, 4]
+    assert [(p.record.offset, why) for p, why in plan.skipped] == [
+        (1, "the same original record is already replayed (parked by another consumer)")
     ]
 
 

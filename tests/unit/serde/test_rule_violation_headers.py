@@ -92,3 +92,10 @@ def test_write_side_headers_carry_the_same_rule_headers_once() -> None:
     assert len(names) == len(set(names))
     assert dict(headers)["flux.dlq.original.offset"] == b"-1"
     assert dict(headers)["flux.dlq.rule.action"] == b"ERROR"
+
+
+def test_a_consumer_that_is_one_of_several_readers_names_its_group() -> None:
+    headers = dict(dead_letter_headers(Message(), ValueError("x"), "bff", group="flux-bff-bff-2"))  # type: ignore[arg-type]
+    assert headers["flux.dlq.consumer.group"] == b"flux-bff-bff-2"
+    alone = dict(dead_letter_headers(Message(), ValueError("x"), "weather-service"))  # type: ignore[arg-type]
+    assert "flux.dlq.consumer.group" not in alone
