@@ -452,11 +452,11 @@ async def _metrics_text(base: str) -> str:
 
 
 def _gc_counts(metrics_text: str) -> dict[str, float]:
-    """Collections so far per generation, from the BFF's ``flux_gc_pause_seconds`` histogram."""
+    """Collections so far per generation, from the BFF's ``flux_process_gc_pause_seconds`` histogram."""
     return {
         line.split('generation="')[1][0]: float(line.rsplit(" ", 1)[1])
         for line in metrics_text.splitlines()
-        if line.startswith("flux_gc_pause_seconds_count")
+        if line.startswith("flux_process_gc_pause_seconds_count")
     }
 
 
@@ -608,7 +608,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             metrics_text, 'event="crypto:ticker"', "flux_bff_fanout_seconds"
         )
         gc_in_window = _gc_counts(metrics_text).get("2", 0.0) - gc_before.get("2", 0.0)
-        _, gc_full_p99 = _histogram_quantiles(metrics_text, 'generation="2"', "flux_gc_pause_seconds")
+        _, gc_full_p99 = _histogram_quantiles(metrics_text, 'generation="2"', "flux_process_gc_pause_seconds")
         windows = await inbox.take("window", len(loadgens), 120)
         done = {
             "delivered": sum(w["delivered"] for w in windows),

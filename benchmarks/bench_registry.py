@@ -9,7 +9,7 @@ Measures, on one registry process:
   in-sync replicas and read back before the answer), for Avro and for JSON Schema (parsed,
   checked against its draft's meta-schema and its ``$ref``s resolved on every registration);
 * replay time of 10,000 schemas: records produced to a fresh topic, then a registry started on
-  it; reported as the registry's own replay time and as process start to ``/health`` 200, next to
+  it; reported as the registry's own replay time and as process start to ``/ready`` 200, next to
   a bare consumer reading the same records.
 
 Targets: >= 5,000 id lookups/s; replay of 10,000 schemas < 5 s. Prints a table; exits 0.
@@ -251,7 +251,7 @@ async def bench_replay(settings: Settings, workdir: Path) -> tuple[float, float,
     started = time.perf_counter()
     process = start_registry_process(port, topic, env, log)
     try:
-        await wait_http(f"http://127.0.0.1:{port}/health")
+        await wait_http(f"http://127.0.0.1:{port}/ready")
         to_ready = time.perf_counter() - started
         async with aiohttp.ClientSession() as session:
             async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
@@ -304,7 +304,7 @@ async def main() -> int:
     )
     print(
         f"  replay {REPLAY_SCHEMAS:,} schemas  {replay:6.2f} s in the registry, {to_ready:.2f} s from process "
-        f"start to /health 200; bare consumer reading the same records: {bare:.2f} s   "
+        f"start to /ready 200; bare consumer reading the same records: {bare:.2f} s   "
         f"target < 5 s: {verdict(to_ready < 5)}"
     )
     return 0

@@ -228,7 +228,7 @@ async def upstream_calls(port: int) -> float:
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
-        if line.startswith("flux_upstream_latency_seconds_count") and 'call="weather.current"' in line
+        if line.startswith("flux_service_upstream_latency_seconds_count") and 'call="weather.current"' in line
     )
 
 

@@ -40,7 +40,7 @@ def private_registry(stack: RunningStack, tmp_path: Path) -> Iterator[str]:
             if process.poll() is not None:
                 pytest.fail(f"registry exited: {(tmp_path / 'registry.log').read_text()[-2000:]}")
             try:
-                if httpx.get(url + "/health", timeout=1.0).status_code == 200:
+                if httpx.get(url + "/ready", timeout=1.0).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -1,5 +1,5 @@
-"""The compose stack's monitoring and its pins: every metric the Grafana dashboard queries exists in
-Flux's code, Prometheus scrapes every component compose runs, and compose's Kafka is the version the
+"""The compose stack's monitoring and its pins: every metric the Grafana dashboard queries is one a
+Flux component serves (with the labels it groups and filters by), Prometheus scrapes every component compose runs, and compose's Kafka is the version the
 embedded stack runs (so a rename or an upgrade cannot leave them behind silently)."""
 
 from __future__ import annotations
@@ -12,30 +12,28 @@ from typing import Any
 
 import yaml
 
+from .metrics_catalogue import Metric, all_metrics
+
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "flux-overview.json"
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 COMPOSE = ROOT / "docker-compose.yml"
 
-# prometheus_client's own process collector (every Flux process exposes it on /metrics).
-PROCESS_METRICS = {"process_resident_memory_bytes", "process_cpu_seconds_total"}
-_SUFFIXES = ("_bucket", "_count", "_sum", "_total")
+# Labels Prometheus adds to every series (scrape target), and a histogram's bucket bound.
+_TARGET_LABELS = {"job", "instance"}
+_METRIC = re.compile(r"\b((?:flux|kafka|process|python)_[a-z0-9_]+)\b")
+_GROUPING = re.compile(r"\b(?:by|without)\s*\(([^)]*)\)")
+_MATCHER = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)")
 
 
-def _defined_metric_names() -> set[str]:
-    """The names passed to Counter/Gauge/Histogram in src/ (a Counter also exposes ``<name>_total``)."""
-    names: set[str] = set()
-    pattern = re.compile(r'(?:Counter|Gauge|Histogram|Summary)\(\s*"((?:flux|kafka)_[a-z0-9_]+)"', re.S)
-    for path in (ROOT / "src" / "flux").rglob("*.py"):
-        names.update(pattern.findall(path.read_text(encoding="utf-8")))
-    return names
+def _samples() -> dict[str, Metric]:
+    """Every sample name a Flux component serves (``process_*`` included) → its metric."""
+    return {sample: metric for metric in all_metrics().values() for sample in metric.sample_names()}
 
 
-def _base(name: str) -> str:
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+def _exprs() -> list[str]:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    return [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
 
 
 def _compose() -> dict[str, Any]:
@@ -44,20 +42,27 @@ def _compose() -> dict[str, Any]:
 
 
 def test_every_metric_the_dashboard_queries_is_defined_in_flux() -> None:
-    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
-    defined = _defined_metric_names()
-    assert defined, "no metric definitions found: the scan is broken"
-    queried = {
-        name
-        for panel in dashboard["panels"]
-        for target in panel["targets"]
-        for name in re.findall(r"\b((?:flux|kafka|process)_[a-z0-9_]+)\b", target["expr"])
-    }
+    served = _samples()
+    assert len(served) >= 30, "no metrics found: the catalogue is broken"
+    queried = {name for expr in _exprs() for name in _METRIC.findall(expr)}
     assert len(queried) >= 10
-    unknown = sorted(
-        n for n in queried if n not in PROCESS_METRICS and _base(n) not in defined and n not in defined
-    )
-    assert not unknown, f"the dashboard queries metrics no Flux component defines: {unknown}"
+    assert {"process_resident_memory_bytes", "process_cpu_seconds_total"} <= queried
+    unknown = sorted(n for n in queried if n not in served)
+    assert not unknown, f"the dashboard queries metrics no Flux component serves: {unknown}"
+
+
+def test_the_dashboard_groups_and_filters_only_by_labels_its_metrics_have() -> None:
+    served = _samples()
+    for expr in _exprs():
+        metrics = [served[n] for n in _METRIC.findall(expr) if n in served]
+        known = _TARGET_LABELS | {label for m in metrics for label in m.labels}
+        if any(m.kind == "histogram" for m in metrics):
+            known.add("le")
+        used = {
+            label.strip() for group in _GROUPING.findall(expr) for label in group.split(",") if label.strip()
+        }
+        used |= {label for block in re.findall(r"\{([^}]*)\}", expr) for label in _MATCHER.findall(block)}
+        assert used <= known, f"{expr!r} uses labels its metrics do not have: {sorted(used - known)}"
 
 
 def test_panels_have_unique_ids_and_the_provisioned_data_source() -> None:

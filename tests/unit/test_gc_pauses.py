@@ -20,7 +20,7 @@ def restore_gc() -> Iterator[None]:
 
 
 def count(registry: CollectorRegistry, generation: str) -> float:
-    value = registry.get_sample_value("flux_gc_pause_seconds_count", {"generation": generation})
+    value = registry.get_sample_value("flux_process_gc_pause_seconds_count", {"generation": generation})
     return value or 0.0
 
 
@@ -37,7 +37,7 @@ def test_every_collection_is_observed_per_generation() -> None:
         recorder.uninstall()
     assert count(registry, "2") == 2
     assert count(registry, "0") >= 1
-    total = registry.get_sample_value("flux_gc_pause_seconds_sum", {"generation": "2"})
+    total = registry.get_sample_value("flux_process_gc_pause_seconds_sum", {"generation": "2"})
     assert total is not None and total > 0
     gc.collect(2)
     assert count(registry, "2") == 2, "nothing is recorded after uninstall"

@@ -38,6 +38,7 @@ from flux.contracts import contract_for
 from flux.kafka.config import consumer_config, producer_config
 from flux.kafka.consumer import AsyncConsumer
 from flux.kafka.dead_letter import DeadLetterPublisher
+from flux.kafka.lag import ConsumerLag
 from flux.kafka.producer import AsyncProducer
 from flux.resilience import RecordFailurePolicy, RetryPolicy
 from flux.settings import Settings
@@ -67,6 +68,7 @@ class KafkaEventSource:
         self._failures = failures or RecordFailurePolicy()
         self._rng = random.Random()
         self._metrics = metrics
+        self._lag = ConsumerLag(metrics.kafka_lag, "bff")
         self._serde = serde
         suffix = bff_settings.instance_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self.group_id = f"flux-bff-{suffix}"
@@ -214,15 +216,10 @@ class KafkaEventSource:
         """Every few seconds: high watermark (cached from fetch responses, no broker call) - position."""
         while True:
             await asyncio.sleep(_LAG_INTERVAL_S)
-            for (topic, partition), position in list(self._positions.items()):
-                try:
-                    _, high = await consumer.get_watermark_offsets(
-                        TopicPartition(topic, partition), cached=True
-                    )
-                except Exception as exc:
-                    LOG.debug("lag lookup failed: %s", exc)
-                    continue
-                self._metrics.kafka_lag.labels(topic, str(partition)).set(max(0, high - position))
+            positions = [
+                (topic, partition, position) for (topic, partition), position in self._positions.items()
+            ]
+            await self._lag.report(consumer, positions)
 
     async def stop(self) -> None:
         """Stop consuming and close the Kafka clients."""

@@ -1,8 +1,14 @@
-"""Prometheus metrics of one BFF instance (own registry, so several apps can live in one process)."""
+"""Prometheus metrics of one BFF instance (own registry, so several apps can live in one process).
+
+Every name is ``flux_bff_<what>[_unit][_total]`` (docs/operations.md, "Metrics"), but consumer lag,
+the shared ``flux_kafka_consumer_lag_records{component="bff"}`` (:mod:`flux.kafka.lag`).
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from flux.kafka.lag import consumer_lag_gauge
 
 __all__ = ["BffMetrics"]
 
@@ -70,9 +76,8 @@ class BffMetrics:
         self.dead_letters = Counter(
             "flux_bff_dead_letters", "Records sent to a dead-letter topic", ["topic"], registry=r
         )
-        self.kafka_lag = Gauge(
-            "flux_bff_kafka_lag", "Records behind the high watermark", ["topic", "partition"], registry=r
-        )
+        # {component="bff", topic, partition}: the one lag metric of every Flux consumer.
+        self.kafka_lag = consumer_lag_gauge(r)
         self.e2e_latency = Histogram(
             "flux_bff_e2e_latency_seconds",
             "produced_at → room emit, per event",

@@ -65,7 +65,7 @@ def add_routes(
 
     async def prometheus(_: web.Request) -> web.Response:
         # The instance's own metrics, then the process's: process_*, and the counters kept by
-        # libraries it runs (flux_contract_violations_total from the serde).
+        # libraries it runs (flux_serde_contract_violations_total from the serde).
         body = generate_latest(metrics.registry) + generate_latest(REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

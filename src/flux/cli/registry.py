@@ -2,7 +2,7 @@
 
 - ``flux registry serve``: the Flux Schema Registry (Confluent v1 API) stored in a Kafka topic. The
   dev stack starts it as ``python -m flux registry serve --host 127.0.0.1 --port N`` and polls
-  ``GET /health`` until it answers 200 (the log is replayed).
+  ``GET /ready`` until it answers 200 (the log is replayed; ``/health`` is liveness only).
 - ``flux registry subjects|show|diff``: read the registry at ``FLUX_REGISTRY_URL``
   (:mod:`flux.cli.registry_inspect`, imported only when one of them runs).
 """

@@ -33,5 +33,6 @@ def registry_nodes(home: Path, ports: Sequence[int], env: Mapping[str, str]) -> 
             ["registry", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             port_setting="FLUX_REGISTRY_PORT",
+            health_path="/ready",  # ready once replayed (``/health`` is liveness: 200 from the start)
         )
     return nodes

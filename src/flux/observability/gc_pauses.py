@@ -28,11 +28,11 @@ _BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 
 class GcPauseRecorder:
-    """Observes every collection's duration into ``flux_gc_pause_seconds{generation}``."""
+    """Observes every collection's duration into ``flux_process_gc_pause_seconds{generation}``."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.pauses = Histogram(
-            "flux_gc_pause_seconds",
+            "flux_process_gc_pause_seconds",
             "Duration of garbage collections (the event loop is stopped meanwhile)",
             ["generation"],
             buckets=_BUCKETS,

@@ -92,8 +92,8 @@ async def _index_identities(log: KafkaRecordLog, state: RegistryState) -> None:
 
 
 async def serve(options: ServerOptions, settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Serve until ``stop`` is set (or SIGINT/SIGTERM). The HTTP port opens at once; ``/health``
-    answers 200 only after the log is replayed."""
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM). The HTTP port opens at once: ``/health``
+    answers 200 while the process is up, ``/ready`` only after the log is replayed."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

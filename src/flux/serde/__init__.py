@@ -6,7 +6,7 @@ that cannot be decoded raises :class:`SerdeError` (dead-letter it). Built with `
 ``read_rules``, a serde also enforces the data contract of each class (the rules beside its schema,
 generated into :mod:`flux.contracts.generated.data_contracts`) with confluent-kafka's rule
 executors; a broken rule raises :class:`RuleViolation` (a ``SerdeError``) naming subject, rule and
-action, counted in ``flux_contract_violations_total`` (:mod:`flux.serde.violations`).
+action, counted in ``flux_serde_contract_violations_total`` (:mod:`flux.serde.violations`).
 
 Example:
     >>> from flux.serde import AvroCodec

@@ -9,7 +9,7 @@ free of I/O, the way python-socketio keeps its server logic apart from its trans
 The data contracts run here too (:mod:`flux.serde.contract_rules`): with ``write_rules`` every
 ``encode`` runs the class's WRITE rules first, with ``read_rules`` every ``decode`` runs the migration
 and READ rules, as confluent-kafka's serializers order them; a failed rule whose action is ERROR or
-DLQ raises :class:`RuleViolation` (counted in ``flux_contract_violations_total``).
+DLQ raises :class:`RuleViolation` (counted in ``flux_serde_contract_violations_total``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The one metric of data-contract violations, shared by every process that runs the serde.
 
-``flux_contract_violations_total{subject,rule,action}`` counts each :class:`RuleViolation` the serde
+``flux_serde_contract_violations_total{subject,rule,action}`` counts each :class:`RuleViolation` the serde
 raises (on write in the services, on read wherever a serde reads with rules), once per record. The
 serde counts; callers only log and dead-letter.
 
@@ -21,7 +21,7 @@ from flux.serde.errors import RuleViolation
 __all__ = ["CONTRACT_VIOLATIONS", "count_violation", "rule_headers"]
 
 CONTRACT_VIOLATIONS: Final = Counter(
-    "flux_contract_violations_total",
+    "flux_serde_contract_violations_total",
     "Records that broke a data-contract rule whose action is ERROR or DLQ",
     ["subject", "rule", "action"],
 )

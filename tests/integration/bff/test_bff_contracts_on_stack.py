@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 RULE = "articleUrlsAbsoluteHttps"
 SUBJECT = "news.service.event.updated-value"
 _METRIC = re.compile(
-    rf'^flux_contract_violations_total\{{action="ERROR",rule="{RULE}",subject="{SUBJECT}"\}} ([0-9.e+]+)$',
+    rf'^flux_serde_contract_violations_total\{{action="ERROR",rule="{RULE}",subject="{SUBJECT}"\}} ([0-9.e+]+)$',
     re.MULTILINE,
 )
 

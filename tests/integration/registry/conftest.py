@@ -86,7 +86,7 @@ class RegistryProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"registry exited: {self.log_path.read_text()[-3000:]}")
             try:
-                if httpx.get(self.url + "/health", timeout=1.0).status_code == 200:
+                if httpx.get(self.url + "/ready", timeout=1.0).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

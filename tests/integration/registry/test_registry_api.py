@@ -318,6 +318,7 @@ def test_incompatible_register_is_409(api: httpx.Client, subject: str) -> None:
 @pytest.mark.usefixtures("flux_only")
 def test_health_metrics_openapi(api: httpx.Client, subject: str) -> None:
     assert api.get("/health").json()["ready"] is True
+    assert api.get("/ready").status_code == 200
     register(api, subject, V1)
     metrics = api.get("/metrics")
     assert metrics.status_code == 200
@@ -325,7 +326,8 @@ def test_health_metrics_openapi(api: httpx.Client, subject: str) -> None:
     assert "flux_registry_requests_total" in text
     assert 'route="/subjects/{subject}/versions"' in text
     assert "flux_registry_schemas " in text
-    assert "flux_registry_log_lag_records" in text
+    assert 'flux_kafka_consumer_lag_records{component="registry",partition="0",' in text
+    assert "\nprocess_cpu_seconds_total " in text
     document = api.get("/openapi.json").json()
     assert document["openapi"].startswith("3.")
     assert "/subjects/{subject}/versions/{version}" in document["paths"]

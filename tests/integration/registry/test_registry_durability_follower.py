@@ -229,8 +229,12 @@ def test_without_kafka_it_answers_503_and_never_hangs(start_registry: Start) -> 
         except httpx.TransportError:
             time.sleep(0.1)
     assert health is not None
-    assert health.status_code == 503
+    assert health.status_code == 200  # liveness: the process is up
     assert health.json()["ready"] is False
+    ready = httpx.get(dead.url + "/ready", timeout=2.0)
+    assert ready.status_code == 503
+    assert ready.json()["ready"] is False
+    assert "replaying" in ready.json()["reason"]
     with client(dead) as api:
         for method, path in (
             ("GET", "/subjects"),

@@ -81,7 +81,7 @@ async def test_weather_fetch_becomes_weather_updated(
     assert failed.status is WeatherStatus.ERROR
     assert failed.error.code == "coordinates_required"
     assert (
-        'flux_events_published_total{service="weather-service",topic="weather.service.event.updated"}'
+        'flux_service_events_published_total{service="weather-service",topic="weather.service.event.updated"}'
         in metrics
     )
 
@@ -200,13 +200,13 @@ async def test_a_command_repeated_in_one_burst_is_answered_once(
     # queued before the service starts, so the copies land in one batch (or in pipelined batches)
     await send_commands(producer, serde, [repeated, repeated, repeated, marker])
     skipped_before = REGISTRY.get_sample_value(
-        "flux_commands_duplicate_total",
+        "flux_service_commands_duplicate_total",
         {"service": weather_service.SERVICE_NAME, "topic": FetchWeather.TOPIC},
     )
     async with in_process(weather_service, stack.settings):
         records = await events.read(has_correlation(marker.command_id), serde=serde, contract=WeatherUpdated)
     skipped = REGISTRY.get_sample_value(
-        "flux_commands_duplicate_total",
+        "flux_service_commands_duplicate_total",
         {"service": weather_service.SERVICE_NAME, "topic": FetchWeather.TOPIC},
     )
     assert len([r for r in records if r.decoded.correlation_id == repeated.command_id]) == 1

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 RULE = "temperatureInRange"
 _METRIC = re.compile(
-    r'^flux_contract_violations_total\{action="DLQ",rule="temperatureInRange",'
+    r'^flux_serde_contract_violations_total\{action="DLQ",rule="temperatureInRange",'
     r'subject="weather.service.event.updated-value"\} ([0-9.e+]+)$',
     re.MULTILINE,
 )

@@ -126,7 +126,7 @@ async def test_sigkill_mid_stream_then_restart_loses_nothing_and_duplicates_noth
     skipped = sum(
         float(line.rsplit(" ", 1)[1])
         for line in metrics.splitlines()
-        if line.startswith("flux_commands_duplicate_total{")
+        if line.startswith("flux_service_commands_duplicate_total{")
     )
     print(
         f"events before the kill: {killed_after}; redelivered commands skipped after restart: {skipped:.0f}"
@@ -184,7 +184,7 @@ async def test_commands_published_but_not_committed_are_not_published_again(
 
 def duplicates_skipped() -> float:
     value = REGISTRY.get_sample_value(
-        "flux_commands_duplicate_total",
+        "flux_service_commands_duplicate_total",
         {"service": weather_service.SERVICE_NAME, "topic": FetchWeather.TOPIC},
     )
     return value or 0.0

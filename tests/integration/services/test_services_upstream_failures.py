@@ -131,7 +131,7 @@ async def test_thousand_fetches_for_one_city_cost_one_upstream_request(
     assert len({r.decoded.snapshot_hash for r in mine}) == 1
     assert len({r.decoded.event_id for r in mine}) == 1000
     assert fake.world.hits["weather"] - hits_before == 1
-    assert "flux_upstream_latency_seconds_count" in metrics
+    assert "flux_service_upstream_latency_seconds_count" in metrics
 
 
 async def test_ticker_end_to_end_with_the_fake_coinbase_feed_and_a_dropped_socket(

@@ -188,6 +188,7 @@ def test_the_dev_stack_runs_one_process_per_registry_node(tmp_path: Path) -> Non
     assert list(nodes) == ["registry", "registry-2", "registry-3"]
     assert [n.port for n in nodes.values()] == [8081, 8082, 8083]
     assert nodes["registry-3"].args[-2:] == ["--port", "8083"]
+    assert all(n.health_path == "/ready" for n in nodes.values()), "ready once replayed, not when up"
     assert Settings(registry_nodes=3).registry_nodes == 3
 
 

@@ -46,7 +46,7 @@ def weather(**data: Any) -> WeatherUpdated:
 
 def _violations(subject: str, rule: str, action: str) -> float:
     value = REGISTRY.get_sample_value(
-        "flux_contract_violations_total", {"subject": subject, "rule": rule, "action": action}
+        "flux_serde_contract_violations_total", {"subject": subject, "rule": rule, "action": action}
     )
     return value or 0.0
 

@@ -1,4 +1,10 @@
-"""The aiohttp application: routes plus error, metrics, auth, readiness and write-routing middlewares."""
+"""The aiohttp application: routes plus error, metrics, auth, readiness and write-routing middlewares.
+
+Probes, as on every Flux component: ``GET /health`` is liveness (200 while the process serves HTTP,
+with the node's role and replay state), ``GET /ready`` is readiness (200 once the log is replayed up
+to where it ended at start-up, leader or follower; 503 with a ``reason`` before). ``GET /metrics``
+has the registry's own metrics, then the process's (``process_*``, ``python_*``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from aiohttp import web
+from prometheus_client import REGISTRY, generate_latest
 
 from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.service import RegistryService
@@ -25,12 +32,16 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "AppOptions", "LogStatus", "build_app"]
 LOG = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
-UNGUARDED: Final = frozenset({"/health", "/metrics", "/openapi.json"})
+UNGUARDED: Final = frozenset({"/health", "/ready", "/metrics", "/openapi.json"})
+LOG_PARTITION: Final = 0  # the registry topic has one partition
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class LogStatus(Protocol):
     """What the API needs to know about the log: readiness, lag, replay time, the Kafka cluster."""
+
+    @property
+    def topic(self) -> str: ...
 
     @property
     def ready(self) -> bool: ...
@@ -168,26 +179,38 @@ def build_app(
     identity = ServerIdentity(lambda: log.cluster_id, options.registry_cluster_id, options.version)
     RegistryRoutes(service, identity).add_to(app)
 
-    async def health(request: web.Request) -> web.Response:
-        body = {
+    def node_state() -> dict[str, object]:
+        return {
             "status": "UP" if log.ready else "REPLAYING",
             "ready": log.ready,
             **cluster.describe(),
             "lag": log.lag,
         }
-        return json_response(body, status=200 if log.ready else 503)
+
+    async def health(request: web.Request) -> web.Response:
+        """Liveness: the process is up (its replay state and role are in the body)."""
+        return json_response(node_state())
+
+    async def ready(request: web.Request) -> web.Response:
+        """Readiness: replayed, so it serves reads (and writes, itself or through the leader)."""
+        if log.ready:
+            return json_response(node_state())
+        to_go = f"{log.lag} records to go" if log.lag else "waiting for Kafka and the log's end offset"
+        reason = f"replaying the registry log ({to_go})"
+        return json_response({**node_state(), "reason": reason}, status=503)
 
     async def prometheus(request: web.Request) -> web.Response:
         schemas, subjects = service.reads.counts()
         metrics.schemas.set(schemas)
         metrics.subjects.set(subjects)
-        metrics.lag.set(log.lag)
+        metrics.log_lag.set(log.topic, LOG_PARTITION, log.lag)
         metrics.ready.set(1 if log.ready else 0)
         if log.replay_seconds is not None:
             metrics.replay_seconds.set(log.replay_seconds)
         created, deleted = service.reads.versions_by_type()
         metrics.confluent.update(primary=cluster.is_leader, created=created, deleted=deleted)
-        response = web.Response(body=metrics.render())
+        # The node's own metrics, then the process's (process_*, python_*: prometheus_client's).
+        response = web.Response(body=metrics.render() + generate_latest(REGISTRY))
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
 
@@ -195,6 +218,7 @@ def build_app(
         return json_response(openapi_document())
 
     app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", prometheus)
     app.router.add_get("/openapi.json", openapi)
 

@@ -4,7 +4,9 @@ Flux's own (``flux_registry_*``) sit beside the names Confluent's server exposes
 JMX exporter (``kafka_schema_registry_*``: MetricsContainer's ``master-slave-role``,
 ``node-count``, ``registered-count``, ``deleted-count``, ``<type>-schemas-created``/``-deleted``,
 ``api-success-count``, ``api-failure-count``, ``custom-schema-provider-count``), so dashboards
-built for Confluent's registry read Flux's too.
+built for Confluent's registry read Flux's too. How far the node's replay is behind the log end is
+the consumer lag every Flux consumer reports, ``flux_kafka_consumer_lag_records{component="registry"}``
+(:mod:`flux.kafka.lag`). The API adds the process's metrics (``process_*``) on ``/metrics``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Final
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from flux.kafka.lag import ConsumerLag, consumer_lag_gauge
 from flux.schemas.types import SchemaType
 
 __all__ = ["CONTENT_TYPE_LATEST", "ConfluentMetrics", "RegistryMetrics"]
@@ -58,7 +61,7 @@ class ConfluentMetrics:
 
 
 class RegistryMetrics:
-    """Requests, latency, stored schemas and replay lag."""
+    """Requests, latency, stored schemas, readiness and replay lag."""
 
     def __init__(self) -> None:
         self.collector = CollectorRegistry()
@@ -81,9 +84,8 @@ class RegistryMetrics:
         self.subjects = Gauge(
             "flux_registry_subjects", "Subjects with live versions", registry=self.collector
         )
-        self.lag = Gauge(
-            "flux_registry_log_lag_records", "Records in the log not applied yet", registry=self.collector
-        )
+        # {component="registry", topic, partition}: records in the log not applied yet.
+        self.log_lag = ConsumerLag(consumer_lag_gauge(self.collector), "registry")
         self.ready = Gauge("flux_registry_ready", "1 once the log is replayed", registry=self.collector)
         self.replay_seconds = Gauge(
             "flux_registry_replay_seconds", "Time the start-up replay took", registry=self.collector

@@ -272,7 +272,8 @@ def openapi_document() -> dict[str, Any]:
                 errors=(400, 404, 422),
             )
         },
-        "/health": {"get": _op("Ready when the log is replayed", {"type": "object"})},
+        "/health": {"get": _op("Liveness: the node is up (role, replay state)", {"type": "object"})},
+        "/ready": {"get": _op("Readiness: 200 once the log is replayed, 503 before", {"type": "object"})},
         "/v1/metadata/id": {"get": _op("Kafka and registry cluster ids", {"type": "object"})},
         "/v1/metadata/version": {"get": _op("Server version", {"type": "object"})},
     }

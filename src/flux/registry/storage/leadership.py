@@ -150,7 +150,7 @@ class Leadership:
         return info.url.rstrip("/")
 
     def describe(self) -> dict[str, object]:
-        """For ``/health``: role (leader or follower), this node's id, the leader's URL."""
+        """For ``/health`` and ``/ready``: role (leader or follower), this node's id, the leader's URL."""
         leading = self.is_leader
         return {
             "role": str(Role.LEADER if leading else Role.FOLLOWER),

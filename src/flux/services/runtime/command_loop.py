@@ -31,6 +31,7 @@ from confluent_kafka import KafkaError, Message, TopicPartition
 
 from flux.kafka.config import consumer_config
 from flux.kafka.consumer import AsyncConsumer
+from flux.kafka.lag import ConsumerLag
 from flux.resilience import RetryPolicy
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.metrics import CONSUMER_LAG, HANDLER_LATENCY, TRANSIENT_FAILURES
@@ -91,6 +92,7 @@ class CommandLoop:
         self.healthy = True
         self._failures = 0
         self._last_lag = 0.0
+        self._lag = ConsumerLag(CONSUMER_LAG, ctx.service)
         self._latency = {t: HANDLER_LATENCY.labels(ctx.service, t) for t in self.records.routes}
         # Next offsets of landed batches not committed yet, and those of the last commit sent.
         self._landed: dict[tuple[str, int], TopicPartition] = {}
@@ -274,9 +276,6 @@ class CommandLoop:
             if not assignment:
                 return
             positions = await consumer.position(assignment)
-            for tp in positions:
-                low, high = await consumer.get_watermark_offsets(tp, cached=True)
-                behind = high - tp.offset if tp.offset >= 0 else high - low
-                CONSUMER_LAG.labels(self.ctx.service, tp.topic, str(tp.partition)).set(max(behind, 0))
+            await self._lag.report(consumer, [(tp.topic, tp.partition, tp.offset) for tp in positions])
         except Exception as exc:  # lag is best effort; never stop consuming for it
             LOG.debug("lag refresh failed", extra={"error": str(exc)})

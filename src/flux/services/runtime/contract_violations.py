@@ -1,7 +1,7 @@
 """Write-side enforcement of the data contracts: an event that breaks a rule is never produced.
 
 The serde (built with ``write_rules``) raises :class:`~flux.serde.RuleViolation` from ``encode`` and
-counts it in ``flux_contract_violations_total{subject,rule,action}``. Here the service logs it with
+counts it in ``flux_serde_contract_violations_total{subject,rule,action}``. Here the service logs it with
 the rule's name and, when the rule's action is ``DLQ``, writes the record to the topic's dead-letter
 topic (from the catalogue) and waits for the acknowledgement, so nothing is lost silently and
 nothing blocks: the command that caused the event still counts as handled.
