@@ -1,4 +1,4 @@
-"""The three run lengths of ``flux chaos``: ``quick`` (CI, < 5 min), ``full`` (every fault, longer) and ``soak``.
+"""The three run lengths of ``flux chaos``: ``quick`` (CI, about 8 min), ``full`` (every fault, longer) and ``soak``.
 
 Example:
     >>> PROFILES["quick"].users
