@@ -91,3 +91,60 @@ async def test_dashboard_fills_weather_and_streams_ticker_prices(
             assert problems == [], problems
         finally:
             await browser.close()
+
+
+async def test_contracts_page_lists_the_topics_and_diffs_a_subject(
+    stack: RunningStack, registered_schemas: None, output_dir: Path
+) -> None:
+    """``/contracts`` on the real stack: the topic list renders, a subject shows its versions, rules
+    and a diff with the registry's verdict, at desktop width and at 390 px, without console errors."""
+    from playwright.async_api import async_playwright
+
+    from flux.catalogue import TopicKind, load_catalogue
+
+    bff = await start_bff(stack)
+    listed = [t.name for t in load_catalogue().topics if t.kind is not TopicKind.DEAD_LETTER]
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(
+                executable_path=str(CHROMIUM),
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            try:
+                problems: list[str] = []
+                page = await browser.new_page(viewport={"width": 1280, "height": 900})
+                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                await page.goto(bff.url + "/contracts")
+                await page.wait_for_selector("#status[data-state='connected']", timeout=15_000)
+                names = await page.locator("#topic-list .topic-name").all_text_contents()
+                assert names == listed
+                await page.locator("#topic-list .rate").first.wait_for()
+
+                await page.click("button.topic[data-topic='weather.service.event.updated']")
+                await page.wait_for_selector("#subject-facts dd", timeout=15_000)
+                assert "v1, v2" in await page.inner_text("#subject-facts")
+                await page.wait_for_function(
+                    "() => document.querySelector('#schema-text').textContent.startsWith('{')"
+                )
+                await page.click("#diff-form button[type='submit']")
+                await page.wait_for_selector("#diff-verdict[data-state='ok']", timeout=15_000)
+                assert "compatible" in await page.inner_text("#diff-verdict")
+                assert await page.locator("#diff-text .line.add").count() > 0
+                await page.screenshot(path=str(output_dir / "contracts.png"), full_page=True)
+
+                phone = await browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+                phone.on("pageerror", lambda e: problems.append(str(e)))
+                await phone.goto(
+                    bff.url + "/contracts#topic=weather.service.event.updated"
+                    "&subject=weather.service.event.updated-value"
+                )
+                await phone.wait_for_selector("#subject-facts dd", timeout=15_000)
+                width = await phone.evaluate("() => document.documentElement.scrollWidth")
+                assert width <= 390, f"the contracts page scrolls sideways: {width}px"
+                await phone.screenshot(path=str(output_dir / "contracts-390px.png"), full_page=True)
+                assert problems == [], problems
+            finally:
+                await browser.close()
+    finally:
+        await bff.stop()

@@ -59,7 +59,7 @@ IMPORTS = {name: _imports(path) for name, path in _modules()}
 # (importing package, forbidden package, why)
 FORBIDDEN = [
     ("flux.schemas", "flux.", "flux.schemas is pure: it imports nothing of Flux outside itself"),
-    ("flux.bff", "flux.registry", "the BFF talks to the registry only through the serde"),
+    ("flux.bff", "flux.registry", "the BFF reaches the registry only over HTTP (serde, contracts)"),
     ("flux.services", "flux.registry", "services talk to the registry only through the serde"),
     ("flux.bff", "flux.services", "services and the BFF meet only in Kafka and the contracts"),
     ("flux.services", "flux.bff", "services and the BFF meet only in Kafka and the contracts"),

@@ -19,6 +19,7 @@ from flux.bff.cache import SnapshotCache, SnapshotStore, ValkeySnapshotStore
 from flux.bff.cities import CityRoutes, add_city_routes, address_by
 from flux.bff.commands import CommandSink
 from flux.bff.config import BffSettings
+from flux.bff.contracts_api import ContractsApi, add_contract_routes, contracts_api_from_settings
 from flux.bff.fanout import FanoutServer, SlowClientPolicy
 from flux.bff.gateway import Gateway
 from flux.bff.instance import name_this_instance
@@ -62,6 +63,8 @@ class BffApp:
         events: Event source; defaults to the Kafka consumer.
         store: Remote cache tier; defaults to Valkey when ``settings.valkey_url`` is set.
         auth: Connect hook; defaults to the static token when ``FLUX_BFF_AUTH_TOKEN`` is set.
+        contracts: The contracts browser's API; defaults to the registry at ``FLUX_REGISTRY_URL``
+            and Kafka's offsets (nothing is asked until the page is used).
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class BffApp:
         events: EventSource | None = None,
         store: SnapshotStore | None = None,
         auth: ConnectAuth | None = None,
+        contracts: ContractsApi | None = None,
     ) -> None:
         self.settings = settings
         self.bff_settings = bs = bff_settings or BffSettings()
@@ -132,6 +136,7 @@ class BffApp:
         name_this_instance(bs.instance_name, self.sio.eio, self.web)
         add_routes(self.web, self.metrics, self.readiness, instance=bs.instance_name)
         self.cities = add_city_routes(self.web, CityRoutes(address_of=address_by(self.admission)))
+        self.contracts = add_contract_routes(self.web, contracts or contracts_api_from_settings(settings, bs))
         self.web.on_startup.append(self._on_startup)
         self.web.on_shutdown.append(self._on_shutdown)
         self.web.on_cleanup.append(self._on_cleanup)

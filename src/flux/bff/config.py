@@ -86,6 +86,22 @@ class BffSettings(BaseSettings):
     weather_ttl_seconds: int = Field(default=6 * 3600, ge=1)
     global_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     max_cached_snapshots: int = Field(default=20_000, ge=10)
+    # --- contracts browser (flux.bff.contracts_api)
+    registry_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, description="Budget of one registry call of the contracts browser."
+    )
+    registry_cache_seconds: float = Field(
+        default=5.0, ge=0, le=300, description="How long the contracts browser reuses a registry answer."
+    )
+    registry_cache_entries: int = Field(
+        default=512, ge=16, le=100_000, description="Registry answers the contracts browser keeps at most."
+    )
+    offsets_timeout_seconds: float = Field(
+        default=3.0, gt=0, le=30, description="Budget of each Kafka request reading the topics' offsets."
+    )
+    offsets_min_interval_seconds: float = Field(
+        default=1.0, ge=0, le=60, description="Kafka's offsets are read at most once per this long."
+    )
     # --- capacity (flux.bff.admission)
     max_connections: int = Field(
         default=10_000, ge=1, description="Socket.IO connections this instance accepts; more get server_full."

@@ -1,4 +1,5 @@
-"""Plain HTTP routes of the BFF: health, readiness, Prometheus metrics, the dashboard and ``/asyncapi.json``."""
+"""Plain HTTP routes of the BFF: health, readiness, Prometheus metrics, the dashboard, the contracts
+browser's page (``/contracts``; its JSON API is :mod:`flux.bff.contracts_api`) and ``/asyncapi.json``."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def add_routes(
     *,
     instance: str = "",
 ) -> None:
-    """Register ``/health``, ``/ready``, ``/metrics``, ``/asyncapi.json`` and the dashboard on ``app``.
+    """Register ``/health``, ``/ready``, ``/metrics``, ``/asyncapi.json``, the dashboard and the
+    contracts page on ``app``.
 
     Args:
         app: The aiohttp application.
@@ -72,6 +74,9 @@ def add_routes(
     async def index(_: web.Request) -> web.StreamResponse:
         return web.FileResponse(DASHBOARD_DIR / "index.html", headers=_SECURITY_HEADERS)
 
+    async def contracts(_: web.Request) -> web.StreamResponse:
+        return web.FileResponse(DASHBOARD_DIR / "contracts.html", headers=_SECURITY_HEADERS)
+
     async def socket_io_client(_: web.Request) -> web.StreamResponse:
         return web.FileResponse(
             _SOCKET_IO_DIST / "socket.io.min.js", headers={"Cache-Control": "max-age=3600"}
@@ -81,6 +86,7 @@ def add_routes(
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", prometheus)
     app.router.add_get("/", index)
+    app.router.add_get("/contracts", contracts)
     app.router.add_get("/vendor/socket.io.min.js", socket_io_client)
     app.router.add_get("/asyncapi.json", _asyncapi)
     if not (_SOCKET_IO_DIST / "socket.io.min.js").is_file():
@@ -89,7 +95,15 @@ def add_routes(
         app.router.add_get(f"/vendor/{name}", _vendor_file(path))
         if not path.is_file():
             LOG.warning("%s is not installed; run `make setup` (scripts/setup-dashboard.sh)", name)
-    for name in ("app.js", "charts.js", "cities.js", "style.css", "favicon.svg"):
+    for name in (
+        "app.js",
+        "charts.js",
+        "cities.js",
+        "contracts.js",
+        "style.css",
+        "contracts.css",
+        "favicon.svg",
+    ):
         path = DASHBOARD_DIR / name
         app.router.add_get(f"/{name}", _static_file(path))
 

@@ -4,6 +4,8 @@ Works against any Confluent-compatible registry (Flux's own, Confluent's, Karapa
 ``FLUX_REGISTRY_URL``, with ``FLUX_REGISTRY_BASIC_AUTH`` (``user:password``) when set. Every
 failure becomes a :class:`~flux.cli.errors.CliError`: unknown subject or version → not found (3),
 an invalid version → usage (2), no answer or a 5xx → unavailable (4), anything else → failed (1).
+The request and answer shapes (:class:`SchemaVersion`, the compatibility request, the level) are
+shared with the BFF's contracts browser, in :mod:`flux.schema_tools.registry_rest`.
 
 Example:
     >>> with RegistryHttp.from_settings(Settings()) as registry:  # doctest: +SKIP
@@ -13,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from flux.cli.errors import CliError, ExitCode
+from flux.schema_tools.registry_rest import SchemaVersion, compatibility_request, level_of
 from flux.schemas.error_codes import ErrorCode
 from flux.settings import Settings
 
@@ -34,29 +36,6 @@ CONTENT_TYPE: Final = "application/vnd.schemaregistry.v1+json"
 _NOT_FOUND: Final = frozenset(
     {ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.VERSION_NOT_FOUND, ErrorCode.SCHEMA_NOT_FOUND}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SchemaVersion:
-    """One registered version of a subject (``GET /subjects/{s}/versions/{v}``)."""
-
-    subject: str
-    version: int
-    schema_id: int
-    schema_type: str
-    schema: str
-    references: tuple[dict[str, Any], ...] = ()
-
-    @classmethod
-    def from_json(cls, body: dict[str, Any]) -> SchemaVersion:
-        return cls(
-            subject=str(body["subject"]),
-            version=int(body["version"]),
-            schema_id=int(body["id"]),
-            schema_type=str(body.get("schemaType") or "AVRO"),
-            schema=str(body["schema"]),
-            references=tuple(body.get("references") or ()),
-        )
 
 
 class RegistryHttp:
@@ -136,7 +115,7 @@ class RegistryHttp:
         body = self._call(
             "GET", f"/config/{_seg(subject)}", params={"defaultToGlobal": "true"}, subject=subject
         )
-        return str(body.get("compatibilityLevel") or body.get("compatibility") or "?")
+        return level_of(body)
 
     def check_compatibility(
         self, subject: str, against: int, schema: SchemaVersion
@@ -146,16 +125,11 @@ class RegistryHttp:
         Returns:
             The verdict and the registry's messages (``verbose=true``).
         """
-        payload: dict[str, Any] = {"schema": schema.schema}
-        if schema.schema_type != "AVRO":
-            payload["schemaType"] = schema.schema_type
-        if schema.references:
-            payload["references"] = list(schema.references)
         body = self._call(
             "POST",
             f"/compatibility/subjects/{_seg(subject)}/versions/{against}",
             params={"verbose": "true"},
-            json=payload,
+            json=compatibility_request(schema),
             subject=subject,
             version=str(against),
         )

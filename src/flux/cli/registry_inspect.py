@@ -2,7 +2,9 @@
 
 Avro schemas are printed as indented JSON (field order kept), Protobuf schemas as their text.
 ``diff`` is a unified diff of the two printed schemas followed by the registry's own verdict on
-whether the second version is compatible with the first at the subject's effective level.
+whether the second version is compatible with the first at the subject's effective level. The
+printing and the diff live in :mod:`flux.schema_tools.schema_text`, shared with the BFF's
+contracts browser (``/contracts``).
 
 Example:
     >>> print(pretty_schema('{"type":"record","name":"A","fields":[]}', "AVRO"))
@@ -16,26 +18,15 @@ Example:
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import sys
 from typing import TextIO
 
 from flux.cli.errors import CliError, ExitCode, with_close_matches
 from flux.cli.registry_client import RegistryHttp, SchemaVersion
+from flux.schema_tools.schema_text import pretty_schema, unified_schema_diff
 from flux.settings import get_settings
 
 __all__ = ["format_show", "pretty_schema", "run_diff", "run_show", "run_subjects", "schema_diff"]
-
-
-def pretty_schema(text: str, schema_type: str) -> str:
-    """The schema as people read it: indented JSON for Avro, the ``.proto`` text otherwise."""
-    if schema_type.upper() == "AVRO":
-        try:
-            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except ValueError:
-            pass
-    return text.rstrip()
 
 
 def _references(schema: SchemaVersion) -> str:
@@ -61,13 +52,14 @@ def format_show(schema: SchemaVersion, versions: list[int], level: str) -> str:
 
 def schema_diff(old: SchemaVersion, new: SchemaVersion) -> str:
     """A unified diff of two versions' pretty-printed schemas (empty when they print the same)."""
-    lines = difflib.unified_diff(
-        pretty_schema(old.schema, old.schema_type).splitlines(keepends=True),
-        pretty_schema(new.schema, new.schema_type).splitlines(keepends=True),
-        fromfile=f"{old.subject} v{old.version} (id {old.schema_id})",
-        tofile=f"{new.subject} v{new.version} (id {new.schema_id})",
+    return unified_schema_diff(
+        old.schema,
+        old.schema_type,
+        new.schema,
+        new.schema_type,
+        from_label=f"{old.subject} v{old.version} (id {old.schema_id})",
+        to_label=f"{new.subject} v{new.version} (id {new.schema_id})",
     )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def _known_subject(registry: RegistryHttp, subject: str) -> list[int]:

@@ -1,4 +1,5 @@
-"""Resilience in one place: typed upstream errors, retry timing, circuit breakers, failure policies.
+"""Resilience in one place: typed upstream errors, retry timing, circuit breakers, failure policies,
+and coalescing of identical upstream calls (``flux.resilience.coalesce``).
 
 Every provider calls its upstream through an :class:`UpstreamPolicy`; every Kafka consumer
 (services, BFF, registry storage) classifies a failed record with :func:`is_transient` and bounds

@@ -29,9 +29,9 @@ from uuid import UUID
 from flux.contracts.keys import GLOBAL_KEY
 from flux.contracts.snapshot_sizes import snapshot_size
 from flux.resilience import UpstreamError
+from flux.resilience.coalesce import CoalescingCache
 from flux.resilience.failures import is_transient
 from flux.serde.contract_schema import contract_schema
-from flux.services.runtime.coalesce import CoalescingCache
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.envelope import event_id_for, snapshot_hash, utc_now
 from flux.services.runtime.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY

@@ -20,7 +20,7 @@ from flux.contracts import (
 )
 from flux.contracts.keys import city_display, city_key
 from flux.resilience import UpstreamError
-from flux.services.runtime.coalesce import CoalescingCache
+from flux.resilience.coalesce import CoalescingCache
 from flux.services.runtime.context import ServiceContext
 from flux.services.runtime.envelope import event_id_for, snapshot_hash, utc_now
 from flux.services.runtime.failures import CommandRejected

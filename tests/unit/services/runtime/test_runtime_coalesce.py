@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from flux.services.runtime.coalesce import CoalescingCache
+from flux.resilience.coalesce import CoalescingCache
 
 
 class FakeClock:

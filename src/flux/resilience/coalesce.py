@@ -2,7 +2,8 @@
 
 1,000 users asking for one city's weather within the TTL cost one upstream
 call: the first caller starts the fetch, concurrent callers await the same
-future, later callers get the cached result until it expires.
+future, later callers get the cached result until it expires. The services use it in front of
+their data providers, the BFF's contracts browser in front of the schema registry.
 
 Example:
     >>> cache = CoalescingCache[str, int](ttl_s=30)
@@ -37,6 +38,10 @@ class CoalescingCache(Generic[K, V]):
         self._results: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._inflight: dict[K, asyncio.Future[V]] = {}
         self.upstream_calls = 0
+
+    def __len__(self) -> int:
+        """Results kept now (expired ones included until they are next looked up or pushed out)."""
+        return len(self._results)
 
     def cached(self, key: K) -> V | None:
         entry = self._results.get(key)
