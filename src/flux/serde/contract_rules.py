@@ -21,17 +21,18 @@ from typing import Any, cast
 
 from confluent_kafka.schema_registry import Schema
 from confluent_kafka.schema_registry.common.avro import get_inline_tags
-from confluent_kafka.schema_registry.common.avro import transform as avro_transform
 from confluent_kafka.schema_registry.common.protobuf import transform as protobuf_transform
 from confluent_kafka.schema_registry.schema_registry_client import RuleMode
+from confluent_kafka.schema_registry.serde import DLQ_RULE_NAME_HEADER
 from fastavro import parse_schema
 from fastavro.schema import expand_schema
 from fastavro.types import Schema as ParsedSchema
 
 from flux.contracts.generated.data_contracts import DATA_CONTRACTS, VERSION_TEXTS
 from flux.serde.contract_schema import contract_schema
-from flux.serde.field_walk import field_tags, prune
+from flux.serde.field_walk import field_tags, prune, walk
 from flux.serde.rule_runner import FieldTransformer, Headers, RuleRunner
+from flux.serde.write_memo import WriteMemo, write_memo_for
 
 __all__ = ["ContractRules"]
 
@@ -49,7 +50,8 @@ class _AvroVersion:
     """One Avro version's parsed schema, its expanded form, inline tags and field transformer.
 
     The transformer walks, for a rule with tags, the schema pruned to the fields those tags can
-    reach (:mod:`flux.serde.field_walk`); the walk itself is confluent-kafka's.
+    reach, with confluent-kafka's field contexts and Flux's union resolution
+    (:mod:`flux.serde.field_walk`).
     """
 
     __slots__ = ("_pruned", "expanded", "inline_tags", "parsed", "tag_patterns", "transformer")
@@ -62,7 +64,7 @@ class _AvroVersion:
         self._pruned: dict[frozenset[str], Any] = {}
 
         def transformer(ctx: Any, field_transform: Any, message: Any) -> Any:
-            return avro_transform(ctx, self.walked(ctx.rule.tags), message, field_transform)
+            return walk(ctx, self.walked(ctx.rule.tags), message, field_transform)
 
         self.transformer: FieldTransformer = transformer
 
@@ -82,6 +84,11 @@ class _AvroVersion:
         return schema
 
 
+def _replayed(headers: Headers | None) -> bool:
+    """Whether the record carries ``__rule.name``: it is replayed past a rule, which must not run."""
+    return bool(headers) and any(key == DLQ_RULE_NAME_HEADER for key, _ in headers or ())
+
+
 class ContractRules:
     """The rule sets of one contract's subject, by version, and how to run them.
 
@@ -93,6 +100,7 @@ class ContractRules:
     __slots__ = (
         "_avro",
         "_texts",
+        "_write_memo",
         "contract",
         "latest",
         "runner",
@@ -123,6 +131,7 @@ class ContractRules:
             for number, c in versions.items()
         } or {1: Schema(coordinates.text, self.schema_type)}
         self._avro: dict[int, _AvroVersion] = {}
+        self._write_memo: WriteMemo | bool | None = False  # False: not decided yet
 
     @classmethod
     def of(cls, contract: type, runner: RuleRunner | None = None) -> ContractRules:
@@ -186,8 +195,33 @@ class ContractRules:
         )
 
     def write(self, message: Any, headers: Headers | None = None) -> Any:
-        """Run the latest version's WRITE rules over ``message`` (a datum or a Protobuf message)."""
-        return self._run(RuleMode.WRITE, None, self.latest, message, headers)
+        """Run the latest version's WRITE rules over ``message`` (a datum or a Protobuf message);
+        an outcome already seen for the same rule inputs is recalled (:mod:`flux.serde.write_memo`)."""
+        memo = self._write_memo if self._write_memo is not False else self._plan_write_memo()
+        if memo is None or type(message) is not dict or _replayed(headers):
+            return self._run(RuleMode.WRITE, None, self.latest, message, headers)
+        assert isinstance(memo, WriteMemo)
+        key = memo.key(message)
+        if key is not None and memo.recall(key, message):
+            return message
+        result = self._run(RuleMode.WRITE, None, self.latest, message, headers)
+        if key is not None and type(result) is dict:
+            memo.remember(key, result)
+        return result
+
+    def _plan_write_memo(self) -> WriteMemo | None:
+        memo: WriteMemo | None = None
+        if self.schema_type == "AVRO":
+            rule_set = self.schemas[self.latest].rule_set
+            avro = self.avro(self.latest)
+
+            def top_fields(tags: Any) -> list[str]:
+                return [str(f["name"]) for f in avro.walked(tags).get("fields", [])]
+
+            rules = rule_set.domain_rules if rule_set is not None else None
+            memo = write_memo_for(rules or [], top_fields)
+        self._write_memo = memo
+        return memo
 
     def read(self, message: Any, version: int | None = None, headers: Headers | None = None) -> Any:
         """Run the READ rules of the reader's ``version`` (default: latest) over ``message``."""

@@ -52,7 +52,7 @@ from flux.serde.cel_program import CONVERTIBLE, CompiledRule, compiled, converti
 from flux.serde.cel_values import Fallback
 from flux.serde.json_datum import from_json_value, to_json_value
 
-__all__ = ["JsonSafeJsonataExecutor", "RuleExecutors", "VerdictMemo", "memo_fields"]
+__all__ = ["JsonSafeJsonataExecutor", "RuleExecutors", "VerdictMemo", "freeze", "memo_fields"]
 
 LOG = logging.getLogger(__name__)
 
@@ -76,15 +76,15 @@ def memo_fields(expr: str) -> tuple[str, ...] | None:
     return tuple(sorted(set(fields)))
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
     """A hashable stand-in for a datum value; types are kept so 1, 1.0 and True stay apart."""
     kind = type(value)
     if kind is dict:
-        return ("{", tuple((k, _freeze(v)) for k, v in value.items()))
+        return ("{", tuple((k, freeze(v)) for k, v in value.items()))
     if kind is list or kind is tuple:
-        return ("[", tuple(_freeze(v) for v in value))
+        return ("[", tuple(freeze(v) for v in value))
     if kind is not str and isinstance(value, Mapping):
-        return ("{", tuple((k, _freeze(v)) for k, v in value.items()))
+        return ("{", tuple((k, freeze(v)) for k, v in value.items()))
     return (kind, value)
 
 
@@ -116,13 +116,13 @@ class VerdictMemo:
             return None
         frozen = getattr(ctx, "frozen", None)
         if frozen is None:
-            key = (expr, tuple(_freeze(message.get(f)) for f in fields))
+            key = (expr, tuple(freeze(message.get(f)) for f in fields))
         else:
             parts = []
             for name in fields:
                 part = frozen.get(name)
                 if part is None:
-                    part = frozen[name] = _freeze(message.get(name))
+                    part = frozen[name] = freeze(message.get(name))
                 parts.append(part)
             key = (expr, tuple(parts))
         try:
@@ -232,7 +232,7 @@ class _MemoCelFieldExecutor(FieldRuleExecutor):
                 field.full_name,
                 field.type_name(),
                 tuple(sorted(field.tags)),
-                _freeze(value),
+                freeze(value),
             )
             try:
                 found = memo.get(key)
