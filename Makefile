@@ -100,8 +100,8 @@ bench-serde: $(STAMP) ## Serde vs confluent-kafka serializers vs raw fastavro
 bench-services: setup ## Weather commands/s end to end, ticker ticks/s
 	$(PY) benchmarks/bench_services.py
 
-bench-bff: setup ## BFF fan-out: clients, delivered msgs/s, latency, RSS
-	$(PY) benchmarks/bench_bff.py
+bench-bff: setup ## BFF fan-out: clients, delivered msgs/s, latency, RSS (ARGS="--instances 2 ...": options)
+	$(PY) benchmarks/bench_bff.py $(ARGS)
 
 chaos: setup ## Whole-system fault injection; report in reports/
 	$(FLUX) chaos --profile full

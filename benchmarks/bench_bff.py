@@ -20,6 +20,15 @@ clients at 10 Hz with p99 <= 100 ms and RSS <= 500 MB; hydration p99 <= 50 ms wi
 The peer, measured in the same run on the same stack with the same load generator, is the same BFF
 with ``FLUX_BFF_FANOUT=library``: python-socketio's own room emit (a queue and a writer task per
 client) instead of Flux's prepared frames (ADR-017); the report prints both and the ratio.
+
+``--instances N`` (N > 1; ``make bench-bff ARGS="--instances 2"``) measures scaling out: first the
+one BFF as above, then N instances behind the dev stack's nginx balancer (``bff_instances.py``
+beside this script: ``flux.devstack.bff_tier``, ADR-018), same clients, same rate, same stack.
+The clients connect through nginx; each instance consumes every event itself and delivers it to
+the clients it holds. Printed per instance: clients held (by session-id prefix, and its own
+``flux_bff_connections``), delivered messages, CPU seconds and µs per delivered message, peak
+RSS; nginx's own CPU; and the ratio of CPU per message with N instances to 1 instance, with and
+without nginx. The peer is off in that mode unless ``--peer`` is given.
 Figures are printed, never asserted.
 """
 
@@ -32,10 +41,8 @@ import json
 import math
 import multiprocessing as mp
 import os
-import resource
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,14 +53,25 @@ from typing import Any
 
 import httpx
 from bff_event_path import event_path_report  # beside this script (on sys.path when it runs)
+from bff_instances import (
+    BffTier,
+    TierMeter,
+    cpu_seconds,
+    gauge,
+    instance_figures,
+    instance_report,
+    raise_fd_limit,
+    scaling_report,
+    sum_metrics,
+)
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.uri import parse_uri
 
+from flux.bff.instance import instance_of
 from flux.catalogue import TopicKind, load_catalogue
 from flux.contracts import Article, NewsUpdated, Tick, TickerBatch
-from flux.devstack.ports import free_port
 from flux.kafka.config import producer_config
 from flux.kafka.producer import AsyncProducer
 from flux.schema_tools.registration import register_history
@@ -170,6 +188,7 @@ class _Client:
         self.transport: _TimestampedSocket | None = None
         self.hydrated = False
         self.closing = False
+        self.instance: dict[str, int] = {"delivered": 0}  # this client's instance's counts, from the open
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: _TimestampedSocket) -> None:
@@ -202,6 +221,7 @@ class _Client:
             if message.startswith(b'42["crypto:ticker"'):
                 at = message.find(b'"producedAt":')
                 stats["delivered"] += 1
+                self.instance["delivered"] += 1
                 if stats["sample"]:
                     produced_ms = int(message[at + 13 : message.find(b",", at)])
                     stats["latency_ms"].append(kernel_ms - produced_ms)
@@ -212,12 +232,15 @@ class _Client:
                 if not self.hydrated:
                     self.hydrated = True
                     stats["hydration_ms"].append(kernel_ms - self.started * 1000)
-            elif message.startswith(b"0{"):  # Engine.IO open
+            elif message.startswith(b"0{"):  # Engine.IO open: the session id names the instance
+                name = instance_of(json.loads(message[1:]).get("sid", "")) or "bff"
+                self.instance = stats["instances"].setdefault(name, {"clients": 0, "delivered": 0})
                 self._send("40")
             elif message.startswith(b"40"):  # Socket.IO connected
                 self._send('421["subscribe",{"channel":"news.global"}]')
                 self._send('422["subscribe",{"channel":"crypto.global"}]')
                 stats["connected"] += 1
+                self.instance["clients"] += 1
         self._flush()  # websockets answers WebSocket pings and closes by itself
 
     def _fail(self, reason: str) -> None:
@@ -268,6 +291,7 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any, probe: bo
         "hydration_ms": [],
         "errors": [],
         "sample": False,
+        "instances": {},  # instance name -> {"clients", "delivered"}
     }
     stop = asyncio.Event()
     tasks = []
@@ -279,10 +303,19 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any, probe: bo
     while stats["connected"] + len(stats["errors"]) < clients and time.monotonic() - t0 < 120:  # noqa: ASYNC110 - counting sockets
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)
-    results.put({"phase": "connected", "connected": stats["connected"], "errors": stats["errors"][:5]})
+    results.put(
+        {
+            "phase": "connected",
+            "connected": stats["connected"],
+            "errors": stats["errors"][:5],
+            "clients_by_instance": {name: c["clients"] for name, c in stats["instances"].items()},
+        }
+    )
     # Measure window: started and stopped by the parent.
     await asyncio.to_thread(control.get)
     stats["delivered"], stats["latency_ms"], stats["app_latency_ms"] = 0, [], []
+    for counts in stats["instances"].values():
+        counts["delivered"] = 0
     stats["sample"] = True
     window_start = time.monotonic()
     await asyncio.to_thread(control.get)
@@ -297,6 +330,7 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any, probe: bo
             "app_latency_ms": stats["app_latency_ms"],
             "errors": stats["errors"][:5],
             "error_count": len(stats["errors"]),
+            "delivered_by_instance": {name: c["delivered"] for name, c in stats["instances"].items()},
         }
     )
     probes: list[float] = []
@@ -311,6 +345,7 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any, probe: bo
             "hydration_ms": [],
             "errors": [],
             "sample": False,
+            "instances": {},
         }
         probe_stop = asyncio.Event()
         task = asyncio.create_task(_client(url, probe, probe_stop))
@@ -331,7 +366,7 @@ async def _loadgen(url: str, clients: int, control: Any, results: Any, probe: bo
 
 def loadgen_main(url: str, clients: int, control: Any, results: Any, probe: bool, *, nice: int = 0) -> None:
     """Entry point of one load generator process (``probe``: it also measures hydration)."""
-    _raise_fd_limit()
+    raise_fd_limit()
     if nice:
         os.nice(nice)
     asyncio.run(_loadgen(url, clients, control, results, probe))
@@ -353,19 +388,6 @@ class _Inbox:
         taken = [m for m in self._held if m["phase"] == phase][:count]
         self._held = [m for m in self._held if all(m is not t for t in taken)]
         return taken
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` (Linux /proc)."""
-    user, system = _cpu_split(pid)
-    return user + system
-
-
-def _cpu_split(pid: int) -> tuple[float, float]:
-    """(user, system) CPU seconds of ``pid`` (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def _host_check_ms() -> float:
@@ -403,19 +425,6 @@ def _host_send_us() -> float:
         for sock in (sender, receiver, server):
             sock.close()
     return best * 1e6
-
-
-def _rss_bytes(pid: int) -> int:
-    """Resident set size of ``pid`` (Linux /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def _raise_fd_limit() -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -489,37 +498,14 @@ def _news() -> NewsUpdated:
     )
 
 
-async def _wait_ready(url: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(timeout=2) as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get(url + "/ready")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("BFF did not become ready")
-
-
-def _start_bff(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    _raise_fd_limit()
-    with log.open("ab") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "flux", "bff", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=REPO,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-
-
 # ------------------------------------------------------------------------------------------ main
-async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout: str) -> dict[str, Any]:
-    """Measure one BFF process (``FLUX_BFF_FANOUT=fanout``) under the load of ``args``."""
+async def run(
+    args: argparse.Namespace, settings: Settings, home: Path, *, fanout: str, instances: int = 1
+) -> dict[str, Any]:
+    """Measure ``instances`` BFF processes (``FLUX_BFF_FANOUT=fanout``; more than one behind nginx)
+    under the load of ``args``; logs in ``home``."""
     register_history(SchemaRegistryClient(settings.registry_client_config()), load_subjects())
     host_check_ms, host_send_us = _host_check_ms(), _host_send_us()
-    port = free_port()
     env = {
         **os.environ,
         "FLUX_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
@@ -528,7 +514,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
         "FLUX_LOG_LEVEL": "WARNING",
         "FLUX_BFF_FANOUT": fanout,
     }
-    bff = _start_bff(port, env, log)
+    tier = BffTier.start(instances, home, env, home / "bff.log")
     serde = AsyncSerde.from_settings(settings)
     sender = AsyncProducer(producer_config(settings, client_id="bench-bff", linger_ms=1))
     ticker_topic = next(t.name for t in load_catalogue().consumed_by("bff") if t.kind is TopicKind.STREAM)
@@ -536,12 +522,12 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
     results = ctx.Queue()
     loadgens: list[Any] = []
     try:
-        base = f"http://127.0.0.1:{port}"
-        await _wait_ready(base)
+        base = tier.url
+        await tier.wait_ready()
         news = _news()
         await sender.send(news.TOPIC, value=await serde.encode(news), key=b"global")  # warm the cache
         await asyncio.sleep(1.0)
-        ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+        ws_url = base.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
         workers = max(1, args.loadgen_processes)
         shares = [args.clients // workers + (i < args.clients % workers) for i in range(workers)]
         # The last process holds no clients: it only measures hydration, one new client at a time,
@@ -565,6 +551,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "connected": sum(part["connected"] for part in connected_parts),
             "errors": [e for part in connected_parts for e in part["errors"]][:5],
         }
+        clients_by_instance = _summed(part["clients_by_instance"] for part in connected_parts)
         print(f"  {connected['connected']}/{args.clients} clients connected", flush=True)
 
         stop = asyncio.Event()
@@ -583,23 +570,24 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
 
         producing = asyncio.create_task(produce())
         await asyncio.sleep(args.warmup)
-        cpu_start, gen_start = _cpu_split(bff.pid), sum(_cpu_seconds(p.pid) for p in loadgens)
-        gc_before = _gc_counts(await _metrics_text(base))
+        meter = TierMeter(tier)
+        cpu_start, gen_start = meter.cpu(), sum(cpu_seconds(p.pid) for p in loadgens)
+        gc_before = _gc_counts(sum_metrics([await _metrics_text(i.url) for i in tier.instances]))
         for control in controls:
             control.put("start")
         t0 = time.monotonic()
-        peak_rss = 0
         while time.monotonic() - t0 < args.duration:
-            peak_rss = max(peak_rss, _rss_bytes(bff.pid))
+            meter.sample_rss()
             await asyncio.sleep(0.5)
         for control in controls:
             control.put("stop")
         elapsed = time.monotonic() - t0
-        cpu_end, gen_end = _cpu_split(bff.pid), sum(_cpu_seconds(p.pid) for p in loadgens)
+        cpu_end, gen_end = meter.cpu(), sum(cpu_seconds(p.pid) for p in loadgens)
         load_average = os.getloadavg()[0]
         stop.set()
         batches = await producing
-        metrics_text = await _metrics_text(base)
+        instance_texts = [await _metrics_text(i.url) for i in tier.instances]
+        metrics_text = sum_metrics(instance_texts)
         emit_p50, emit_p99 = _histogram_quantiles(metrics_text, 'event="crypto:ticker"')
         arrival_p50, arrival_p99 = _histogram_quantiles(
             metrics_text, 'event="crypto:ticker"', "flux_bff_arrival_latency_seconds"
@@ -617,13 +605,31 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "app_latency_ms": [ms for w in windows for ms in w["app_latency_ms"]],
             "errors": [e for w in windows for e in w["errors"]][:5],
             "error_count": sum(w["error_count"] for w in windows),
+            "by_instance": _summed(w["delivered_by_instance"] for w in windows),
         }
         probes = (await inbox.take("probes", 1, 30 + 6 * PROBES))[0]
         for control in controls:
             control.put("finish")
-        user_s, system_s = cpu_end[0] - cpu_start[0], cpu_end[1] - cpu_start[1]
+        per_instance = instance_figures(
+            meter,
+            cpu_start,
+            cpu_end,
+            elapsed_s=elapsed,
+            window_s=done["window_s"],
+            clients=clients_by_instance,
+            delivered=done["by_instance"],
+            connections={
+                i.name: gauge(text, "flux_bff_connections")
+                for i, text in zip(tier.instances, instance_texts, strict=True)
+            },
+        )
+        bffs = [r for r in per_instance if r["name"] in {i.name for i in tier.instances}]
+        user_s = sum(cpu_end[r["name"]][0] - cpu_start[r["name"]][0] for r in bffs)
+        system_s = sum(cpu_end[r["name"]][1] - cpu_start[r["name"]][1] for r in bffs)
         cpu_s, gen_s = user_s + system_s, gen_end - gen_start
         return {
+            "instances": len(tier.instances),
+            "per_instance": per_instance,
             "clients": connected["connected"],
             "rate_hz": args.rate,
             "batches": batches,
@@ -652,7 +658,7 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
             "fanout_p99_ms": fanout_p99,
             "gc_full_collections": gc_in_window,
             "gc_full_pause_p99_ms": gc_full_p99,
-            "bff_peak_rss_mb": peak_rss / 2**20,
+            "bff_peak_rss_mb": max(r["peak_rss_mb"] for r in bffs),  # per process: the target is
             "hydration_probes": f"{len(probes['hydration_ms'])}/{probes['attempted']}",
             "client_errors": done["error_count"],
             "sample_errors": done["errors"],
@@ -661,13 +667,18 @@ async def run(args: argparse.Namespace, settings: Settings, log: Path, *, fanout
         for process in loadgens:
             if process.is_alive():
                 process.terminate()
-        bff.terminate()
-        try:
-            bff.wait(20)
-        except subprocess.TimeoutExpired:
-            bff.kill()
+        tier.stop()
         await sender.aclose(wait_s=10.0)
         await serde.aclose()
+
+
+def _summed(parts: Any) -> dict[str, int]:
+    """Counts by instance name, added up over the load generator processes."""
+    total: dict[str, int] = {}
+    for part in parts:
+        for name, count in part.items():
+            total[name] = total.get(name, 0) + count
+    return total
 
 
 def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -746,7 +757,21 @@ def _ratio(ours: float, peer: float, higher_is_better: bool) -> str:
     return f"{better:.1f}x"
 
 
-def _print_report(flux: dict[str, Any], peer: dict[str, Any] | None) -> None:
+def _scaled(one: float, many: float, _higher_is_better: bool) -> str:
+    """N instances / 1 instance, whichever way is better."""
+    if not one or not many or math.isnan(one) or math.isnan(many):
+        return ""
+    return f"{many / one:.2f}x"
+
+
+def _print_report(
+    flux: dict[str, Any],
+    peer: dict[str, Any] | None,
+    *,
+    titles: tuple[str, str, str] = ("Flux", "python-socketio", "Flux better"),
+    ratio: Any = _ratio,
+) -> None:
+    """``flux`` beside ``peer`` (when measured) and ``ratio(flux, peer, higher_is_better)`` of the key rows."""
     ours = _rows(flux)
     theirs = _rows(peer) if peer else None
     ratios = {
@@ -757,16 +782,16 @@ def _print_report(flux: dict[str, Any], peer: dict[str, Any] | None) -> None:
         "BFF peak RSS": ("bff_peak_rss_mb", False),
     }
     width = max(len(r[0]) for r in ours)
-    header = f"  {'':<{width}}  {'Flux':>14}"
+    header = f"  {'':<{width}}  {titles[0]:>14}"
     if theirs:
-        header += f"  {'python-socketio':>15}  {'Flux better':>11}"
+        header += f"  {titles[1]:>15}  {titles[2]:>11}"
     print(header)
     for index, (name, value, note) in enumerate(ours):
         line = f"  {name:<{width}}  {value:>14}"
         if theirs:
             key = ratios.get(name)
-            ratio = _ratio(flux[key[0]], peer[key[0]], key[1]) if key and peer else ""
-            line += f"  {theirs[index][1]:>15}  {ratio:>11}"
+            shown = ratio(flux[key[0]], peer[key[0]], key[1]) if key and peer else ""
+            line += f"  {theirs[index][1]:>15}  {shown:>11}"
         print(f"{line}  {note}")
 
 
@@ -789,32 +814,80 @@ def main() -> int:
         help="niceness of the load generator processes: >0 gives the BFF the CPU first when they share cores",
     )
     parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help=(
+            "BFF instances; more than 1 runs them behind the stack's nginx balancer (ADR-018) and first "
+            "measures 1 instance with the same clients and rate, for the CPU-per-message ratio"
+        ),
+    )
+    parser.add_argument(
         "--peer",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also measure the peer: the same BFF with python-socketio's own fan-out (FLUX_BFF_FANOUT=library)",
+        default=None,
+        help=(
+            "also measure the peer: the same BFF with python-socketio's own fan-out (FLUX_BFF_FANOUT=library); "
+            "default: on with 1 instance, off with --instances > 1"
+        ),
     )
     args = parser.parse_args()
+    if args.instances < 1:
+        parser.error("--instances must be at least 1")
+    if args.peer is None:
+        args.peer = args.instances == 1
     print(
         "BFF event path, per event from Kafka bytes to the client dict (typed: the path before 2026-12-02):"
     )
     print("\n".join(event_path_report()))
     print(f"bench-bff: {args.clients} clients, {args.rate:g} Hz ticker batches, {args.duration:g}s window")
     print(f"  machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    peer = None
+    # (label, fanout, instances) of each measured run, in order.
+    plan = [("Flux fan-out (prepared frames)", "prepared", 1)]
+    if args.instances > 1:
+        plan.append((f"{args.instances} instances behind nginx", "prepared", args.instances))
+    if args.peer:
+        plan.append(("peer: python-socketio's own room emit", "library", 1))
+    figures: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="flux-bench-bff-") as tmp:
         home = Path(tmp)
         with ephemeral_stack(home / "stack") as stack:
             print(f"  stack up in {stack.startup_seconds:.1f}s", flush=True)
-            print("  [1/2] Flux fan-out (prepared frames)" if args.peer else "  Flux fan-out", flush=True)
-            flux = asyncio.run(run(args, stack.settings, home / "bff.log", fanout="prepared"))
-            if args.peer:
-                print("  [2/2] peer: python-socketio's own room emit", flush=True)
-                peer = asyncio.run(run(args, stack.settings, home / "bff-peer.log", fanout="library"))
+            for index, (label, fanout, instances) in enumerate(plan, 1):
+                print(f"  [{index}/{len(plan)}] {label}" if len(plan) > 1 else f"  {label}", flush=True)
+                figures.append(
+                    asyncio.run(
+                        run(args, stack.settings, home / f"run-{index}", fanout=fanout, instances=instances)
+                    )
+                )
+    flux = figures[0]
+    scaled = figures[1] if args.instances > 1 else None
+    peer = figures[-1] if args.peer else None
+    if scaled is None or peer is not None:  # with --instances > 1 and no peer, the table below has it
+        print()
+        _print_report(flux, peer)
+    if scaled is not None:
+        print()
+        print(f"  Scaling out: the same load on 1 instance and on {args.instances} instances behind nginx")
+        _print_report(
+            flux, scaled, titles=("1 instance", f"{args.instances} instances", "N / 1"), ratio=_scaled
+        )
+        for label, run_figures in (("1 instance", flux), (f"{args.instances} instances", scaled)):
+            print()
+            print(f"  Per instance, {label} (measured window):")
+            print("\n".join(instance_report(run_figures["per_instance"])))
+        print()
+        print("\n".join(scaling_report(flux["per_instance"], scaled["per_instance"])))
     print()
-    _print_report(flux, peer)
-    print()
-    print(json.dumps({"flux": _public(flux), "peer": _public(peer) if peer else None}))
+    print(
+        json.dumps(
+            {
+                "flux": _public(flux),
+                "instances": _public(scaled) if scaled else None,
+                "peer": _public(peer) if peer else None,
+            }
+        )
+    )
     return 0
 
 
