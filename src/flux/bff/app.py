@@ -136,7 +136,12 @@ class BffApp:
         name_this_instance(bs.instance_name, self.sio.eio, self.web)
         add_routes(self.web, self.metrics, self.readiness, instance=bs.instance_name)
         self.cities = add_city_routes(self.web, CityRoutes(address_of=address_by(self.admission)))
-        self.contracts = add_contract_routes(self.web, contracts or contracts_api_from_settings(settings, bs))
+        self.contracts = add_contract_routes(
+            self.web,
+            contracts or contracts_api_from_settings(settings, bs),
+            address_of=address_by(self.admission),
+            token=bs.auth_token,
+        )
         self.web.on_startup.append(self._on_startup)
         self.web.on_shutdown.append(self._on_shutdown)
         self.web.on_cleanup.append(self._on_cleanup)

@@ -16,14 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from aiohttp import web
 
 from flux.bff.admission import ConnectionAdmission
-from flux.bff.ratelimit import TokenBucket
+from flux.bff.ratelimit import PerAddressLimit
 from flux.geo.gazetteer import DEFAULT_LIMIT, MAX_LIMIT, Gazetteer, GazetteerQueryError, load_gazetteer
 
 __all__ = ["CityRoutes", "add_city_routes", "address_by"]
@@ -108,9 +107,7 @@ class CityRoutes:
     ) -> None:
         self._loader = loader
         self._address_of = address_of
-        self._rate = rate
-        self._burst = burst
-        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._limit = PerAddressLimit(rate, burst, max_addresses=MAX_TRACKED_ADDRESSES)
         self._loading: asyncio.Task[Gazetteer] | None = None
 
     async def gazetteer(self) -> Gazetteer:
@@ -120,15 +117,7 @@ class CityRoutes:
         return await asyncio.shield(self._loading)
 
     def _allowed(self, request: web.Request) -> bool:
-        address = self._address_of(request)
-        bucket = self._buckets.get(address)
-        if bucket is None:
-            bucket = self._buckets[address] = TokenBucket(self._rate, self._burst)
-            if len(self._buckets) > MAX_TRACKED_ADDRESSES:
-                self._buckets.popitem(last=False)  # the least recently seen address starts afresh
-        else:
-            self._buckets.move_to_end(address)
-        return bucket.try_take()
+        return self._limit.allow(self._address_of(request))
 
     async def _guarded(
         self, request: web.Request, answer: Callable[[Gazetteer], dict[str, Any]]

@@ -22,20 +22,24 @@ the one ``flux registry diff`` prints (:mod:`flux.schema_tools.schema_text`).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from flux.bff.config import BffSettings
-from flux.bff.contracts_errors import NO_STORE, BadRequest, Handler, guarded
+from flux.bff.contracts_errors import NO_STORE, BadRequest, Handler, guarded, json_error
+from flux.bff.ratelimit import PerAddressLimit
 from flux.bff.registry_reader import RegistryNotFound, RegistryReader, RegistryRefused
 from flux.bff.topic_rates import KafkaOffsetReader, RatesView, TopicRates
 from flux.catalogue import Catalogue, TopicKind, TopicSpec, load_catalogue
 from flux.kafka.config import admin_config
 from flux.resilience import UpstreamBadPayload, UpstreamClientError, UpstreamError
-from flux.schema_tools.registry_rest import SchemaVersion, rule_rows
+from flux.schema_tools.registry_rest import SchemaVersion, public_metadata, rule_rows
 from flux.schema_tools.schema_text import diff_lines, pretty_schema, unified_schema_diff
 from flux.settings import Settings
 
@@ -132,7 +136,7 @@ class ContractsApi:
             "versions": versions,
             "latest": {"version": latest.version, "id": latest.schema_id, "schemaType": latest.schema_type},
             "compatibility": {"level": level, "source": source},
-            "metadata": latest.metadata,
+            "metadata": public_metadata(latest.metadata),
             "ruleSet": latest.rule_set,
             "rules": rule_rows(latest.rule_set),
         }
@@ -151,7 +155,7 @@ class ContractsApi:
             "schema": found.schema,
             "pretty": pretty_schema(found.schema, found.schema_type),
             "references": list(found.references),
-            "metadata": found.metadata,
+            "metadata": public_metadata(found.metadata),
             "ruleSet": found.rule_set,
             "rules": rule_rows(found.rule_set),
         }
@@ -275,10 +279,49 @@ def contracts_api_from_settings(settings: Settings, bff_settings: BffSettings) -
     return ContractsApi(catalogue, registry, rates)
 
 
-def add_contract_routes(app: web.Application, api: ContractsApi) -> ContractsApi:
-    """Register the ``/api/contracts/...`` routes of ``api`` on ``app``; close it on cleanup."""
+CONTRACTS_RATE: Final = 5.0
+"""Requests per second per client address (a page polls once every 5 s)."""
+CONTRACTS_BURST: Final = 20
+
+
+def _gated(
+    handler: Handler,
+    limit: PerAddressLimit,
+    address_of: Callable[[web.Request], str],
+    token: SecretStr | None,
+) -> Handler:
+    """``handler`` behind the BFF's token (when one is set) and a per-address rate limit."""
+    expected = token.get_secret_value().encode() if token is not None else None
+
+    async def run(request: web.Request) -> web.Response:
+        if expected is not None:
+            offered = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
+            if not hmac.compare_digest(offered, expected):
+                return json_error(401, "unauthorized", "this BFF needs its token (FLUX_BFF_AUTH_TOKEN)")
+        if not limit.allow(address_of(request)):
+            return json_error(
+                429, "rate_limited", "too many contracts requests; slow down", **{"Retry-After": "1"}
+            )
+        return await handler(request)
+
+    return run
+
+
+def add_contract_routes(
+    app: web.Application,
+    api: ContractsApi,
+    *,
+    address_of: Callable[[web.Request], str] = lambda r: r.remote or "unknown",
+    token: SecretStr | None = None,
+    rate: float = CONTRACTS_RATE,
+    burst: int = CONTRACTS_BURST,
+) -> ContractsApi:
+    """Register the ``/api/contracts/...`` routes of ``api`` on ``app``, behind ``token`` (the BFF's
+    ``FLUX_BFF_AUTH_TOKEN``, as ``Authorization: Bearer``) and a per-address rate limit; close the
+    API on cleanup."""
+    limit = PerAddressLimit(rate, burst)
     for path, handler in api.routes():
-        app.router.add_get(path, handler)
+        app.router.add_get(path, _gated(handler, limit, address_of, token))
 
     async def close(_: web.Application) -> None:
         await api.close()

@@ -3,8 +3,9 @@
 400 ``invalid_request`` (:class:`BadRequest`), 404 ``not_found``
 (:class:`~flux.bff.registry_reader.RegistryNotFound`), 502 ``registry_refused`` (the registry
 rejected the request or sent something unreadable), 503 ``registry_unavailable`` (no answer within
-the budget, 5xx, or the breaker is open: then with ``Retry-After``). The registry's address and
-the raw error stay in the BFF's log; the browser gets a sentence.
+the budget, 5xx, or the breaker is open: then with ``Retry-After``). Anything else that goes wrong
+(an answer of a shape nothing expected) is a logged 502, never a bare 500. The registry's address
+and the raw error stay in the BFF's log; the browser gets a sentence.
 """
 
 from __future__ import annotations
@@ -79,5 +80,10 @@ def guarded(handler: Handler, timeout_s: float) -> Handler:
         except UpstreamError as exc:
             LOG.warning("the schema registry is unavailable to the contracts browser: %s", exc)
             return _unavailable(exc, timeout_s)
+        except web.HTTPException:
+            raise
+        except Exception:  # a registry answer of an unexpected shape must not become a bare 500
+            LOG.exception("contracts request failed")
+            return json_error(502, "registry_refused", "the schema registry sent an answer Flux cannot read")
 
     return run

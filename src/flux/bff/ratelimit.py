@@ -1,8 +1,10 @@
-"""Per-connection rate limits and cross-connection refresh coalescing.
+"""Per-connection and per-address rate limits and cross-connection refresh coalescing.
 
 :class:`TokenBucket` bounds how often one connection may send messages or
-ask for refreshes. :class:`RefreshCoalescer` makes a burst of refreshes for
-the same domain from many connections become a single Kafka command.
+ask for refreshes; :class:`PerAddressLimit` gives each client address one (the
+HTTP routes: city search, the contracts browser), remembering a bounded number
+of addresses. :class:`RefreshCoalescer` makes a burst of refreshes for the same
+domain from many connections become a single Kafka command.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-__all__ = ["RefreshCoalescer", "TokenBucket"]
+__all__ = ["MAX_TRACKED_ADDRESSES", "PerAddressLimit", "RefreshCoalescer", "TokenBucket"]
+
+MAX_TRACKED_ADDRESSES = 10_000
+"""Addresses a :class:`PerAddressLimit` remembers; the least recently seen one starts afresh."""
 
 Clock = Callable[[], float]
 K = TypeVar("K")
@@ -41,6 +46,40 @@ class TokenBucket:
             self._tokens -= 1.0
             return True
         return False
+
+
+class PerAddressLimit:
+    """A :class:`TokenBucket` per client address, for at most ``max_addresses`` addresses."""
+
+    __slots__ = ("_buckets", "_clock", "burst", "max_addresses", "rate")
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        max_addresses: int = MAX_TRACKED_ADDRESSES,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_addresses = max_addresses
+        self._clock = clock
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def allow(self, address: str) -> bool:
+        """Take a token of ``address``'s bucket; False when it is empty."""
+        bucket = self._buckets.get(address)
+        if bucket is None:
+            bucket = self._buckets[address] = TokenBucket(self.rate, self.burst, self._clock)
+            if len(self._buckets) > self.max_addresses:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(address)
+        return bucket.try_take()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
 
 class RefreshCoalescer(Generic[K]):

@@ -125,13 +125,18 @@ class RegistryReader:
     async def subjects(self) -> list[str]:
         """Every live subject (``GET /subjects``)."""
         answer = await self._get(("subjects",), "/subjects")
-        return [str(s) for s in self._found(answer, "the registry lists no subjects")]
+        found = self._found(answer, "the registry lists no subjects")
+        if not isinstance(found, list):
+            raise RegistryRefused("the registry's subject list is not a list")
+        return [str(s) for s in found]
 
     async def versions(self, subject: str) -> list[int]:
         """The live versions of ``subject``, oldest first."""
         answer = await self._get(("versions", subject), f"/subjects/{_seg(subject)}/versions")
         found = self._found(answer, f"subject {subject!r} is not registered")
-        return sorted(int(v) for v in found)
+        if not isinstance(found, list) or not all(type(v) is int for v in found):
+            raise RegistryRefused(f"the registry's versions of {subject!r} are not a list of numbers")
+        return sorted(found)
 
     async def version(self, subject: str, version: int) -> SchemaVersion:
         """Version ``version`` of ``subject``, with its references, metadata and ruleSet."""
@@ -141,8 +146,8 @@ class RegistryReader:
         body = self._found(answer, f"subject {subject!r} has no version {version}")
         try:
             return SchemaVersion.from_json(body)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RegistryRefused(f"the registry sent a version without {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise RegistryRefused(f"the registry sent a malformed version ({type(exc).__name__})") from None
 
     async def level(self, subject: str) -> tuple[str, str]:
         """The subject's effective compatibility level and where it comes from (``subject`` or ``global``)."""
@@ -218,7 +223,7 @@ class RegistryReader:
             async with self._http().request(
                 method, self.url + path, params=params, data=data, headers=headers
             ) as response:
-                raw = await response.content.read(MAX_ANSWER_BYTES + 1)
+                raw = await _read_capped(response)
                 status = response.status
         except TimeoutError as exc:  # aiohttp's own timeout (ServerTimeoutError is one too)
             raise UpstreamTimeout(UPSTREAM, f"no answer within {self.timeout_s:g}s") from exc
@@ -228,16 +233,13 @@ class RegistryReader:
             ) from exc
         except OSError as exc:
             raise UpstreamConnectionError(UPSTREAM, f"cannot reach {self.url}: {exc}") from exc
-        if len(raw) > MAX_ANSWER_BYTES:
-            raise UpstreamBadPayload(UPSTREAM, f"answer larger than {MAX_ANSWER_BYTES} bytes")
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
         code = body.get("error_code") if isinstance(body, dict) else None
-        message = (body.get("message") if isinstance(body, dict) else None) or raw[:200].decode(
-            "utf-8", "replace"
-        )
+        # The registry's own error message when it sent one; never its raw body (it reaches the page).
+        message = str((body.get("message") if isinstance(body, dict) else None) or f"HTTP {status}")
         if status == 200:
             if body is None:
                 raise UpstreamBadPayload(UPSTREAM, "the answer is not JSON")
@@ -251,3 +253,13 @@ class RegistryReader:
         elif code == ErrorCode.INVALID_VERSION:
             message = f"invalid version: {message}"
         raise UpstreamClientError(UPSTREAM, message, status=status)
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body, however many reads it arrives in; more than :data:`MAX_ANSWER_BYTES` is refused."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise UpstreamBadPayload(UPSTREAM, f"answer larger than {MAX_ANSWER_BYTES} bytes")
+    return bytes(body)

@@ -92,21 +92,27 @@ class TopicRates:
         self.timeout_s = timeout_s
         self._clock = clock
         self._wall_ms = wall_ms
-        self._lock = asyncio.Lock()
+        self._reading: asyncio.Future[RatesView] | None = None
         self._previous: _Sample | None = None
         self._latest: _Sample | None = None
-        self._attempted_at: float | None = None
+        self._finished_at: float | None = None
         self._error: str | None = None
         self.reads = 0
 
     async def sample(self) -> RatesView:
-        """The view after a fresh read, or the last one when it is younger than ``min_interval_s``."""
-        async with self._lock:
+        """The view after a fresh read, or the last one when the last read finished less than
+        ``min_interval_s`` ago. Requests arriving while a read runs share it (one in flight)."""
+        if self._reading is None:
             now = self._clock()
-            if self._attempted_at is not None and now - self._attempted_at < self.min_interval_s:
+            if self._finished_at is not None and now - self._finished_at < self.min_interval_s:
                 return self._view()
-            self._attempted_at = now
-            self.reads += 1
+            self._reading = asyncio.ensure_future(self._read_once())
+        reading = self._reading
+        return await asyncio.shield(reading)
+
+    async def _read_once(self) -> RatesView:
+        self.reads += 1
+        try:
             try:
                 async with asyncio.timeout(self.timeout_s):
                     offsets = await self._read(self.topics)
@@ -122,6 +128,9 @@ class TopicRates:
             wanted = {name: offsets[name] for name in self.topics if name in offsets}
             self._previous, self._latest = self._latest, _Sample(self._clock(), self._wall_ms(), wanted)
             return self._view()
+        finally:
+            self._finished_at = self._clock()
+            self._reading = None
 
     async def close(self) -> None:
         """Release the reader's Kafka client, if it has one (:meth:`KafkaOffsetReader.close`)."""

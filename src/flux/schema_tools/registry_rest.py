@@ -18,7 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["RULE_GROUPS", "SchemaVersion", "compatibility_request", "level_of", "rule_rows"]
+__all__ = [
+    "HIDDEN",
+    "RULE_GROUPS",
+    "SchemaVersion",
+    "compatibility_request",
+    "level_of",
+    "public_metadata",
+    "rule_rows",
+]
 
 RULE_GROUPS: Final = (
     ("domainRules", "domain"),
@@ -100,3 +108,25 @@ def rule_rows(rule_set: dict[str, Any] | None) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+HIDDEN = "(sensitive: not shown)"
+
+
+def public_metadata(metadata: Any) -> Any:
+    """``metadata`` with the values of the properties it lists as ``sensitive`` replaced by
+    :data:`HIDDEN` (Confluent's marker for values no reader should be shown).
+
+    Example:
+        >>> public_metadata({"properties": {"owner": "a", "token": "s3"}, "sensitive": ["token"]})
+        {'properties': {'owner': 'a', 'token': '(sensitive: not shown)'}, 'sensitive': ['token']}
+    """
+    if not isinstance(metadata, dict):
+        return metadata
+    sensitive = metadata.get("sensitive")
+    properties = metadata.get("properties")
+    if not isinstance(sensitive, list) or not isinstance(properties, dict):
+        return metadata
+    hidden = {str(name) for name in sensitive}
+    shown = {k: (HIDDEN if k in hidden else v) for k, v in properties.items()}
+    return {**metadata, "properties": shown}

@@ -47,7 +47,10 @@ RULE_SET = {
         {"name": "addSummary", "kind": "TRANSFORM", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"}
     ],
 }
-METADATA = {"properties": {"owner": "news-service", "owner.team": "flux-news"}}
+METADATA = {
+    "properties": {"owner": "news-service", "owner.team": "flux-news", "feed.token": "s3cret"},
+    "sensitive": ["feed.token"],
+}
 
 
 def _version(subject: str, number: int, schema_id: int, schema: Any, **extra: Any) -> dict[str, Any]:

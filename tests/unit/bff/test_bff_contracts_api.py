@@ -23,6 +23,7 @@ from flux.bff.registry_reader import RegistryReader
 from flux.bff.topic_rates import TopicRates
 from flux.catalogue import TopicKind, load_catalogue
 from flux.kafka.offsets import OffsetsUnavailable, TopicOffsets
+from flux.resilience import UpstreamBadPayload
 from tests.unit.bff.bff_unit_harness import free_port
 from tests.unit.bff.fake_registry import FETCH, NEWS, NEWS_V2, FakeRegistry, serve
 
@@ -83,7 +84,7 @@ async def _start(
         TopicRates(load_catalogue().names(), offsets, min_interval_s=1.0, clock=clock),
     )
     app = web.Application()
-    add_contract_routes(app, api)
+    add_contract_routes(app, api, rate=1000.0, burst=1000)  # the limit has its own test
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
@@ -164,6 +165,8 @@ async def test_subject_shows_versions_level_metadata_and_rules(browser: Browser)
     assert body["latest"] == {"version": 2, "id": 12, "schemaType": "AVRO"}
     assert body["compatibility"] == {"level": "FULL", "source": "subject"}
     assert body["metadata"]["properties"]["owner"] == "news-service"
+    assert body["metadata"]["properties"]["feed.token"] == "(sensitive: not shown)"  # Confluent's marker
+    assert "s3cret" not in json.dumps(body)
     assert [
         (r["group"], r["name"], r["kind"], r["mode"], r["type"], r["onFailure"]) for r in body["rules"]
     ] == [
@@ -355,3 +358,74 @@ async def test_the_cache_is_bounded() -> None:
     finally:
         for cleanup in cleanups:
             await cleanup()
+
+
+async def test_an_answer_that_arrives_in_pieces_is_read_whole_and_a_huge_one_refused() -> None:
+    from aiohttp.test_utils import TestServer
+
+    from flux.bff import registry_reader
+
+    big = json.dumps([f"subject-{n}-value" for n in range(3000)]).encode()  # ~60 KB
+
+    async def slow_subjects(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        await response.write(big[:1000])
+        await asyncio.sleep(0.05)  # the rest comes in a later read
+        await response.write(big[1000:])
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/subjects", slow_subjects)
+    server = TestServer(app)
+    await server.start_server()
+    reader = RegistryReader(str(server.make_url("")).rstrip("/"))
+    try:
+        assert len(await reader.subjects()) == 3000
+        small = RegistryReader(str(server.make_url("")).rstrip("/"))
+        original = registry_reader.MAX_ANSWER_BYTES
+        registry_reader.MAX_ANSWER_BYTES = 10_000
+        try:
+            with pytest.raises(UpstreamBadPayload, match="larger than"):
+                await small.subjects()
+        finally:
+            registry_reader.MAX_ANSWER_BYTES = original
+            await small.close()
+    finally:
+        await reader.close()
+        await server.close()
+
+
+async def test_with_a_bff_token_the_api_wants_it_and_every_address_is_rate_limited() -> None:
+    from pydantic import SecretStr
+
+    fake = FakeRegistry.with_news()
+    registry_runner = await serve(fake)
+    api = ContractsApi(
+        load_catalogue(),
+        RegistryReader(fake.url),
+        TopicRates(load_catalogue().names(), FakeOffsets(), min_interval_s=1.0),
+    )
+    app = web.Application()
+    add_contract_routes(app, api, token=SecretStr("letmein"), rate=1.0, burst=3)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    url = f"http://127.0.0.1:{port}/api/contracts/subjects/{NEWS}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url) as refused:
+                assert refused.status == 401
+                assert (await refused.json())["error"]["code"] == "unauthorized"
+            async with http.get(url, headers={"Authorization": "Bearer wrong"}) as wrong:
+                assert wrong.status == 401
+            statuses = []
+            for _ in range(5):
+                async with http.get(url, headers={"Authorization": "Bearer letmein"}) as answer:
+                    statuses.append(answer.status)
+            assert statuses[:3] == [200, 200, 200] and 429 in statuses[3:]
+    finally:
+        await runner.cleanup()
+        await registry_runner.cleanup()

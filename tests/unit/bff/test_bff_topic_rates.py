@@ -62,6 +62,22 @@ async def test_only_the_configured_topics_are_kept_and_reads_are_spaced() -> Non
     assert len(calls) == 2
 
 
+async def test_requests_during_a_slow_read_share_it_and_the_interval_counts_from_its_end() -> None:
+    clock, calls = Clock(), []
+
+    async def slow(topics: Sequence[str]) -> Mapping[str, TopicOffsets]:
+        calls.append(1)
+        await asyncio.sleep(0.05)
+        clock.now += 5.0  # the read outlasts min_interval_s
+        return {"a": TopicOffsets(1, 0, len(calls))}
+
+    rates = TopicRates(["a"], slow, min_interval_s=1.0, clock=clock)
+    views = await asyncio.gather(*(rates.sample() for _ in range(5)))
+    assert len(calls) == 1 and {v.topics["a"].end_offset for v in views} == {1}
+    await rates.sample()  # the read just finished: within the interval of its end
+    assert len(calls) == 1
+
+
 async def test_kafka_unavailable_or_slow_is_said_and_retried_after_the_interval() -> None:
     clock = Clock()
     state = {"mode": "down"}

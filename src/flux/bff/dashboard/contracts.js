@@ -6,6 +6,7 @@
 
   const REFRESH_MS = 5000;
   const FIRST_RATE_MS = 1500; // the BFF reads Kafka's offsets at most once a second
+  const REQUEST_TIMEOUT_MS = 15000;
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => {
     const node = document.createElement(tag);
@@ -16,7 +17,14 @@
   const seg = (text) => encodeURIComponent(text);
 
   async function getJson(url) {
-    const response = await fetch(url, { cache: "no-store", headers: { Accept: "application/json" } });
+    // Never a request that hangs for ever: the BFF answers within its registry/Kafka budgets.
+    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const headers = { Accept: "application/json" };
+    // The dashboard keeps the BFF's token for this tab (sessionStorage "flux.token"); send it along.
+    let token = null;
+    try { token = window.sessionStorage.getItem("flux.token"); } catch (_) { /* storage blocked */ }
+    if (token) headers.Authorization = "Bearer " + token;
+    const response = await fetch(url, { cache: "no-store", headers, signal });
     let body = null;
     try { body = await response.json(); } catch (_) { /* not JSON */ }
     if (!response.ok) {
@@ -136,11 +144,16 @@
     $("topics-age").textContent = !body.sampledAt ? "" : span ? "rates" + span : "measuring rates…";
     if (selectedTopic) renderTopic(topics.find((t) => t.name === selectedTopic));
   }
+  let refreshing = false;
   async function refreshTopics() {
+    if (refreshing) return; // one request at a time, however slow the last one is
+    refreshing = true;
     try {
       renderTopics(await getJson("/api/contracts/topics"));
     } catch (error) {
       status("disconnected", "the BFF did not answer: " + error.message);
+    } finally {
+      refreshing = false;
     }
   }
 
