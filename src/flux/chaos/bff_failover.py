@@ -48,12 +48,17 @@ async def bff_instance_kill(ctx: FaultContext, window: FaultWindow) -> None:
     held = ctx.workload.users_by_instance()
     victim = max(instances, key=lambda name: len(held.get(name, [])))
     window.detail.update({"instance": victim, VICTIMS_DETAIL: sorted(held.get(victim, [])), "held": held})
+    if not held.get(victim):
+        window.detail["skipped"] = "no instance held a user"
+        return
     window.detail[KILLED_AT_DETAIL] = now_ms()
-    await ctx.platform.kill(victim)
-    await ctx.workload.wait_all_connected(RECONNECT_BOUND_S * 3)
-    await asyncio.sleep(ctx.profile.bff_instance_down_s)
-    await ctx.platform.restart(victim)
-    window.lifted_at = now_ms()
+    try:
+        await ctx.platform.kill(victim)
+        await ctx.workload.wait_all_connected(RECONNECT_BOUND_S * 3)
+        await asyncio.sleep(ctx.profile.bff_instance_down_s)
+    finally:
+        await ctx.platform.restart(victim)
+        window.lifted_at = now_ms()
 
 
 def _comeback(
@@ -80,7 +85,10 @@ def check_bff_failover(
     """Each ``bff-instance-kill`` window's victims, how fast they came back, and the bad ones."""
     faults: list[dict[str, Any]] = []
     for window in windows:
-        if window.name.split(" ")[0] != FAULT_NAME or VICTIMS_DETAIL not in window.detail:
+        if window.name.split(" ")[0] != FAULT_NAME:
+            continue
+        if window.detail.get("skipped") or KILLED_AT_DETAIL not in window.detail:
+            faults.append({"fault": window.name, "skipped": str(window.detail.get("skipped", "not run"))})
             continue
         killed_at = float(window.detail[KILLED_AT_DETAIL])
         victim = str(window.detail["instance"])
@@ -111,15 +119,19 @@ def check_bff_failover(
 
 def bff_verdict(audit: dict[str, Any]) -> InvariantResult:
     """``a killed BFF instance's clients are back elsewhere and hydrated within 10 s``; not judged
-    (None) when the fault did not run or the killed instance held nobody."""
+    (None) when the fault is not in the plan, broken when it ran and checked nobody."""
     name = f"bff: a killed instance's clients reconnect elsewhere, hydrated within {audit['bound_s']:.0f}s"
-    faults = [f for f in audit["faults"] if f["victims"]]
+    faults = audit["faults"]
     if not faults:
-        return InvariantResult(name, None, "not run (needs two BFF instances and users on the killed one)")
+        return InvariantResult(name, None, "not in this run's plan")
+    skipped = [f for f in faults if "skipped" in f]
     detail = "; ".join(
-        f"{f['fault']}: {f['instance']} held {f['victims']} users, all back within {f['max_reconnect_s']}s, "
-        f"hydrated within {f['max_hydrated_s']}s, {f['bad']} not"
+        f"{f['fault']}: checked nothing ({f['skipped']})"
+        if "skipped" in f
+        else f"{f['fault']}: {f['instance']} held {f['victims']} users, all back within "
+        f"{f['max_reconnect_s']}s, hydrated within {f['max_hydrated_s']}s, {f['bad']} not"
         + (f" {f['bad_detail'][:3]}" if f["bad"] else "")
         for f in faults
     )
-    return InvariantResult(name, all(f["bad"] == 0 for f in faults), detail)
+    passed = not skipped and all(f["bad"] == 0 and f["victims"] > 0 for f in faults)
+    return InvariantResult(name, passed, detail)

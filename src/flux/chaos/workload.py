@@ -79,6 +79,7 @@ class SimulatedUser:
         self._joined = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
+        self._action: asyncio.Task[None] | None = None
         self.sio = socketio.AsyncClient(
             reconnection=True,
             reconnection_attempts=0,
@@ -131,6 +132,8 @@ class SimulatedUser:
         task.add_done_callback(self._tasks.discard)
 
     async def _on_disconnect(self, *reason: Any) -> None:
+        if self._action is not None and not self._action.done():
+            self._action.cancel()  # its ack cannot arrive on a dead connection
         self._close_rooms(now_ms())
         if self.workload.stopping:
             return
@@ -196,6 +199,9 @@ class SimulatedUser:
         self.workload.acks.append(ack)
         try:
             reply = await self.sio.call(event, payload, timeout=CALL_TIMEOUT_S)
+        except asyncio.CancelledError:
+            ack.error = "no-ack:disconnected"
+            raise
         except Exception as exc:
             ack.error = f"no-ack:{type(exc).__name__}"
             return
@@ -239,12 +245,25 @@ class SimulatedUser:
             async with self._busy:
                 if not self.connected:
                     continue
-                if roll < 0.45:
-                    await self._refresh(self.rng.choice(REFRESH_DOMAINS))
-                elif roll < 0.8 or not self.workload.calm:
-                    await self._locate(self.city)
-                else:
-                    await self._locate(self.rng.choice([c for c in CITIES if c != self.city]))
+                # Its own task, so a disconnect can end it (python-socketio's call() keeps waiting
+                # for an ack that can no longer come) and the rejoin need not wait 45 s for _busy.
+                self._action = asyncio.create_task(self._one_action(roll), name=f"action-{self.index}")
+                try:
+                    await self._action
+                except asyncio.CancelledError:
+                    current = asyncio.current_task()
+                    if current is not None and current.cancelling():
+                        raise  # this loop itself is being stopped
+                finally:
+                    self._action = None
+
+    async def _one_action(self, roll: float) -> None:
+        if roll < 0.45:
+            await self._refresh(self.rng.choice(REFRESH_DOMAINS))
+        elif roll < 0.8 or not self.workload.calm:
+            await self._locate(self.city)
+        else:
+            await self._locate(self.rng.choice([c for c in CITIES if c != self.city]))
 
 
 class Workload:

@@ -60,9 +60,12 @@ def test_a_victim_that_reached_the_killed_instance_again_fails() -> None:
     assert judge([kill_window([0])], connects, joins) is False
 
 
-def test_not_judged_without_the_fault_or_without_victims() -> None:
+def test_not_judged_without_the_fault_and_broken_when_it_checked_nobody() -> None:
     assert judge([], BEFORE, []) is None
-    assert judge([kill_window([])], BEFORE, []) is None
+    skipped = FaultWindow(FAULT_NAME, "sigkill instance+restart", 1.0, 2.0, 3.0)
+    skipped.detail.update(instance="bff-1", victims=[], skipped="no instance held a user")
+    assert judge([skipped], BEFORE, []) is False
+    assert judge([FaultWindow(FAULT_NAME, "sigkill instance+restart", 1.0, 2.0, 3.0)], BEFORE, []) is False
 
 
 def test_the_kill_explains_only_its_victims_disconnects() -> None:

@@ -25,8 +25,8 @@ VERDICTS = [
     "flood: others' p99 < 2x calm, flooder rate-limited",
     "every contract violation is dead-lettered, none reached a client",
     "registry: no id for two schemas, no acknowledged registration lost",
-    "registry: a new leader within the session timeout",
-    "registry: a paused ex-leader is fenced and follows",
+    "registry: a new leader within the session + 4 s, the old one follows when back",
+    "registry: a paused ex-leader is fenced",
     "bff: a killed instance's clients reconnect elsewhere, hydrated within 10s",
 ]
 

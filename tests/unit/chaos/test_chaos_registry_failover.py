@@ -39,13 +39,39 @@ def test_a_write_of_the_old_leader_after_its_successors_term_is_a_fenced_write_t
         "takeover_offset": 2,
         "late_writes": 1,
         "late_offsets": [4],
+        "own_before": 2,
     }
     assert fenced_writes(records[:4], OLD, paused_at_ms=500)["late_writes"] == 0
 
 
+def test_writes_after_the_old_leader_leads_again_by_right_are_not_late() -> None:
+    records = log(
+        (0, 100, OLD, OLD),
+        (1, 900, NEW, NEW),  # takeover
+        (2, 950, OLD, OLD),  # the old node wins the lead again, properly
+        (3, 990, OLD, None),  # a write of its new term
+    )
+    assert fenced_writes(records, OLD, paused_at_ms=500)["late_writes"] == 0
+
+
+def test_a_writer_the_log_never_names_proves_nothing() -> None:
+    records = log((0, 100, "someone", "someone"), (1, 900, NEW, NEW))
+    assert fenced_writes(records, OLD, paused_at_ms=500)["own_before"] == 0
+    assert (
+        verdicts(good_kill(), good_pause(fencing={"takeover_offset": 1, "late_writes": 0, "own_before": 0}))[
+            2
+        ]
+        is False
+    )
+
+
 def test_a_leader_record_from_before_the_pause_is_not_the_takeover() -> None:
     records = log((0, 100, NEW, NEW), (1, 200, OLD, OLD), (2, 300, OLD, None))
-    assert fenced_writes(records, OLD, paused_at_ms=250) == {"takeover_offset": None, "late_writes": None}
+    assert fenced_writes(records, OLD, paused_at_ms=250) == {
+        "takeover_offset": None,
+        "late_writes": None,
+        "own_before": 2,
+    }
 
 
 def window(name: str, **detail: Any) -> FaultWindow:
@@ -66,7 +92,13 @@ def audit_of(reused: int = 0, missing: int = 0) -> dict[str, Any]:
 
 
 def good_kill(**over: Any) -> FaultWindow:
-    detail = {"leader": "registry", "successor": "registry-2", "takeover_s": 6.4, "writes_resumed": True}
+    detail = {
+        "leader": "registry",
+        "successor": "registry-2",
+        "takeover_s": 6.4,
+        "writes_resumed": True,
+        "follows_after_s": 1.2,
+    }
     return window(KILL_FAULT, **{**detail, "audit": audit_of(), **over})
 
 
@@ -79,7 +111,7 @@ def good_pause(**over: Any) -> FaultWindow:
         "paused_s": 8.0,
         "follows_after_s": 0.4,
         "fenced_attempts": 1,
-        "fencing": {"takeover_offset": 10, "late_writes": 0},
+        "fencing": {"takeover_offset": 10, "late_writes": 0, "own_before": 3},
     }
     return window(PAUSE_FAULT, **{**detail, "audit": audit_of(), **over})
 
@@ -104,6 +136,7 @@ def test_no_registry_fault_means_not_judged() -> None:
         (good_kill(writes_resumed=False), [False, True, True]),
         (good_kill(takeover_s=10.5), [True, False, True]),
         (good_kill(successor=None, takeover_s=None), [True, False, True]),
+        (good_kill(follows_after_s=None), [True, False, True]),
     ],
 )
 def test_each_broken_promise_of_the_leader_kill_fails_its_verdict(
@@ -115,13 +148,16 @@ def test_each_broken_promise_of_the_leader_kill_fails_its_verdict(
 @pytest.mark.parametrize(
     "broken",
     [
-        good_pause(fencing={"takeover_offset": 10, "late_writes": 3}),
-        good_pause(fencing={"takeover_offset": None, "late_writes": None}),
-        good_pause(follows_after_s=None),
+        good_pause(fencing={"takeover_offset": 10, "late_writes": 3, "own_before": 3}),
+        good_pause(fencing={"takeover_offset": None, "late_writes": None, "own_before": 3}),
     ],
 )
-def test_a_paused_leader_that_was_not_fenced_or_does_not_follow_fails(broken: FaultWindow) -> None:
+def test_a_paused_leader_that_was_not_fenced_fails(broken: FaultWindow) -> None:
     assert verdicts(good_kill(), broken)[2] is False
+
+
+def test_a_paused_leader_that_does_not_follow_fails_the_takeover_verdict() -> None:
+    assert verdicts(good_kill(), good_pause(follows_after_s=None)) == [True, False, True]
 
 
 async def fake_node(store: dict[str, tuple[int, str]]) -> TestServer:
