@@ -91,7 +91,7 @@ check-asyncapi: setup ## Validate docs/asyncapi.json with the AsyncAPI parser (a
 
 bench: bench-registry bench-serde bench-services bench-bff ## Every benchmark
 
-bench-registry: setup ## Schema registry: id lookups/s, register latency, replay time
+bench-registry: setup ## Schema registry: lookups/s (1, 2 workers), register latency, replay, takeover
 	$(PY) benchmarks/bench_registry.py
 
 bench-serde: $(STAMP) ## Serde vs confluent-kafka serializers vs raw fastavro

@@ -10,19 +10,32 @@ Measures, on one registry process:
   checked against its draft's meta-schema and its ``$ref``s resolved on every registration);
 * replay time of 10,000 schemas: records produced to a fresh topic, then a registry started on
   it; reported as the registry's own replay time and as process start to ``/ready`` 200, next to
-  a bare consumer reading the same records.
+  a bare consumer reading the same records;
+* ``--workers`` 1 and 2 (private nodes on fresh topics): ``GET /schemas/ids/{id}`` and
+  ``POST /subjects/{s}`` lookups per second, next to the bare handler run as as many processes
+  (``SO_REUSEPORT``), in alternating rounds, the load coming from CLIENT_PROCESSES processes of
+  the same client;
+* registrations per second and p99 with WRITERS concurrent clients, directly on the leader of a
+  two-node cluster and through its follower (forwarded);
+* leader takeover over TAKEOVERS SIGKILLs of the leader of two nodes with a 6 s session: from the
+  kill to the first write acknowledged through the survivor (the killed node is started again
+  and follows before the next kill); min / median / max.
 
-Targets: >= 5,000 id lookups/s; replay of 10,000 schemas < 5 s. Prints a table; exits 0.
-``--quick`` runs a small version (100 subjects, 1,000 schemas to replay, one short lookup round)
-to check the benchmark itself in well under a minute.
+Targets: >= 5,000 id lookups/s; replay of 10,000 schemas < 5 s; lookups per worker at least the
+bare handler's per process, POST lookups within 1.5x of GET by id. Prints a table with the ratios
+(asserts nothing); exits 0. ``--quick`` runs a small version (100 subjects, 1,000 schemas to
+replay, one short lookup round, 2 takeovers) to check the benchmark itself in a few minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import json
+import multiprocessing
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -51,12 +64,17 @@ ROUNDS = 3
 CONCURRENCY = 32
 SUBJECTS = 1_000
 REPLAY_SCHEMAS = 10_000
+CLIENT_PROCESSES = 2
+WRITERS = 8
+TAKEOVERS = 5
+SESSION_MS = 6_000
+WORKER_HEADER = "X-Flux-Registry-Worker"
 
 
 def quick() -> None:
     """Shrink the run (``--quick``)."""
-    global LOOKUP_SECONDS, ROUNDS, SUBJECTS, REPLAY_SCHEMAS
-    LOOKUP_SECONDS, ROUNDS, SUBJECTS, REPLAY_SCHEMAS = 2.0, 1, 100, 1_000
+    global LOOKUP_SECONDS, ROUNDS, SUBJECTS, REPLAY_SCHEMAS, TAKEOVERS
+    LOOKUP_SECONDS, ROUNDS, SUBJECTS, REPLAY_SCHEMAS, TAKEOVERS = 2.0, 1, 100, 1_000, 2
 
 
 def json_schema_text(n: int) -> str:
@@ -271,6 +289,273 @@ async def bench_replay(settings: Settings, workdir: Path) -> tuple[float, float,
     return replay, to_ready, bare
 
 
+# ---------------------------------------------------------------------- workers
+@dataclasses.dataclass(frozen=True)
+class Load:
+    """Requests cycled by every client: ``method`` on each URL (with the matching body)."""
+
+    method: str
+    urls: tuple[str, ...]
+    bodies: tuple[bytes, ...] = ()
+
+
+async def hammer_load(load: Load, seconds: float) -> tuple[int, float]:
+    """(requests answered 200, elapsed) over ``seconds`` with CONCURRENCY keep-alive clients."""
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    done = failures = 0
+    deadline = time.perf_counter() + seconds
+    headers = {"Content-Type": CT}
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+        async def worker(w: int) -> None:
+            nonlocal done, failures
+            i = w
+            while time.perf_counter() < deadline:
+                n = i % len(load.urls)
+                body = load.bodies[n] if load.bodies else None
+                async with session.request(load.method, load.urls[n], data=body) as response:
+                    await response.read()
+                    if response.status == 200:
+                        done += 1
+                    else:
+                        failures += 1
+                i += CONCURRENCY
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{failures} requests failed ({load.method} {load.urls[0]})")
+    return done, elapsed
+
+
+def _hammer_in_child(load: Load, seconds: float) -> tuple[int, float]:
+    return asyncio.run(hammer_load(load, seconds))
+
+
+def hammer_many(pool: concurrent.futures.Executor, load: Load, seconds: float) -> float:
+    """Requests per second from CLIENT_PROCESSES client processes at once."""
+    futures = [pool.submit(_hammer_in_child, load, seconds) for _ in range(CLIENT_PROCESSES)]
+    results = [f.result() for f in futures]
+    return sum(done / elapsed for done, elapsed in results)
+
+
+def run_bare_servers(port: int, processes: int) -> list[subprocess.Popen[bytes]]:
+    """The bare handler (:func:`run_bare_server`) as ``processes`` processes on one port."""
+    code = (
+        "from aiohttp import web\n"
+        f"body = {json.dumps(json.dumps({'schema': schema_text(1)}))}.encode()\n"
+        "async def h(r): return web.Response(body=body, content_type='application/vnd.schemaregistry.v1+json')\n"
+        "app = web.Application(); app.router.add_get('/schemas/ids/{id}', h)\n"
+        f"web.run_app(app, host='127.0.0.1', port={port}, access_log=None, print=None, reuse_port=True)\n"
+    )
+    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(processes)]
+
+
+async def wait_processes(url: str, processes: int, limit_s: float = 90.0) -> set[str]:
+    """Wait until ``processes`` distinct processes answered ``url`` 200 (new connections)."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            async with aiohttp.ClientSession() as session, session.get(url) as response:
+                if response.status == 200:
+                    seen.add(response.headers.get(WORKER_HEADER, "single"))
+        except aiohttp.ClientError:
+            pass
+        if len(seen) >= processes:
+            return seen
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"{url}: {len(seen)} of {processes} processes ready")
+
+
+class Node:
+    """One private ``flux registry serve`` process (its log in the bench's work dir)."""
+
+    def __init__(self, topic: str, env: dict[str, str], workdir: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.topic, self.env, self.extra = topic, env, extra
+        self.log = (workdir / f"node-{self.port}.log").open("ab")
+        self.process = self.start()
+
+    def start(self) -> subprocess.Popen[bytes]:
+        args = [sys.executable, "-m", "flux", "registry", "serve", "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [*args, "--topic", self.topic, *self.extra],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        return self.process
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=60)
+
+    async def role(self) -> str | None:
+        try:
+            async with aiohttp.ClientSession() as session, session.get(self.url + "/health") as response:
+                body = await response.json()
+                return str(body.get("role"))
+        except (aiohttp.ClientError, ValueError):
+            return None
+
+
+def bench_topic() -> str:
+    return f"_schemas-bench-{uuid.uuid4().hex[:8]}"
+
+
+async def register_many(url: str, subjects: list[str], texts: list[str]) -> list[int]:
+    ids = []
+    async with aiohttp.ClientSession(headers={"Content-Type": CT}) as session:
+        for subject, text in zip(subjects, texts, strict=True):
+            async with session.post(f"{url}/subjects/{subject}/versions", json={"schema": text}) as answer:
+                if answer.status != 200:
+                    raise RuntimeError(await answer.text())
+                ids.append((await answer.json())["id"])
+    return ids
+
+
+@dataclasses.dataclass
+class WorkerFigures:
+    workers: int
+    by_id: float
+    lookups: float
+    bare: float
+
+
+async def bench_workers(
+    settings: Settings, workdir: Path, pool: concurrent.futures.Executor, workers: int
+) -> WorkerFigures:
+    env = {**os.environ, "FLUX_KAFKA_BOOTSTRAP": settings.kafka_bootstrap}
+    node = Node(bench_topic(), env, workdir, "--workers", str(workers))
+    bare_port = free_port()
+    bare = run_bare_servers(bare_port, workers)
+    try:
+        await wait_processes(node.url + "/ready", workers)
+        await wait_http(f"http://127.0.0.1:{bare_port}/schemas/ids/1")
+        subjects = [f"workers-{n}-value" for n in range(100)]
+        texts = [schema_text(n) for n in range(100)]
+        ids = await register_many(node.url, subjects, texts)
+        await asyncio.sleep(0.5)  # every worker has applied them (the writes waited for it too)
+        by_id = Load("GET", tuple(f"{node.url}/schemas/ids/{i}" for i in ids))
+        lookup = Load(
+            "POST",
+            tuple(f"{node.url}/subjects/{s}" for s in subjects),
+            tuple(json.dumps({"schema": t}).encode() for t in texts),
+        )
+        bare_load = Load("GET", tuple(f"http://127.0.0.1:{bare_port}/schemas/ids/{n}" for n in range(100)))
+        rounds: dict[str, list[float]] = {"id": [], "lookup": [], "bare": []}
+        seconds = LOOKUP_SECONDS / ROUNDS
+        for _ in range(ROUNDS):
+            rounds["id"].append(hammer_many(pool, by_id, seconds))
+            rounds["lookup"].append(hammer_many(pool, lookup, seconds))
+            rounds["bare"].append(hammer_many(pool, bare_load, seconds))
+    finally:
+        for process in bare:
+            process.terminate()
+            process.wait()
+        node.stop()
+    return WorkerFigures(
+        workers,
+        statistics.median(rounds["id"]),
+        statistics.median(rounds["lookup"]),
+        statistics.median(rounds["bare"]),
+    )
+
+
+async def leader_and_follower(nodes: list[Node], limit_s: float = 60.0) -> tuple[Node, Node]:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        roles = [await n.role() for n in nodes]
+        if roles.count("leader") == 1 and roles.count("follower") == len(nodes) - 1:
+            leader = nodes[roles.index("leader")]
+            return leader, next(n for n in nodes if n is not leader)
+        await asyncio.sleep(0.1)
+    raise TimeoutError("no single leader")
+
+
+async def timed_registrations(url: str, prefix: str, count: int) -> tuple[float, list[float]]:
+    """(registrations/s, latencies in ms) of ``count`` new subjects by WRITERS concurrent clients."""
+    latencies: list[float] = []
+    numbers = iter(range(count))
+    async with aiohttp.ClientSession(headers={"Content-Type": CT}) as session:
+
+        async def writer() -> None:
+            for n in numbers:
+                body = {"schema": schema_text(200_000 + n)}
+                started = time.perf_counter()
+                async with session.post(f"{url}/subjects/{prefix}-{n}-value/versions", json=body) as answer:
+                    await answer.read()
+                    if answer.status != 200:
+                        raise RuntimeError(await answer.text())
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(writer() for _ in range(WRITERS)))
+        elapsed = time.perf_counter() - started
+    return count / elapsed, latencies
+
+
+async def first_write(url: str, subject: str, limit_s: float = 60.0) -> float:
+    """Seconds until a registration through ``url`` is acknowledged (retrying)."""
+    started = time.monotonic()
+    async with aiohttp.ClientSession(headers={"Content-Type": CT}) as session:
+        while time.monotonic() - started < limit_s:
+            try:
+                body = {"schema": schema_text(300_000)}
+                async with session.post(f"{url}/subjects/{subject}/versions", json=body) as answer:
+                    if answer.status == 200:
+                        return time.monotonic() - started
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise TimeoutError("no write acknowledged after the leader was killed")
+
+
+@dataclasses.dataclass
+class ClusterFigures:
+    direct_rate: float
+    direct_p99: float
+    forwarded_rate: float
+    forwarded_p99: float
+    takeovers: list[float]
+
+
+async def bench_cluster(settings: Settings, workdir: Path) -> ClusterFigures:
+    env = {**os.environ, "FLUX_KAFKA_BOOTSTRAP": settings.kafka_bootstrap}
+    topic = bench_topic()
+    session = ("--session-timeout-ms", str(SESSION_MS))
+    first = Node(topic, env, workdir, *session)
+    await wait_http(first.url + "/ready")
+    nodes = [first, Node(topic, env, workdir, *session)]
+    try:
+        await wait_http(nodes[1].url + "/ready")
+        leader, follower = await leader_and_follower(nodes)
+        count = max(100, SUBJECTS // 2)
+        direct_rate, direct = await timed_registrations(leader.url, "direct", count)
+        forwarded_rate, forwarded = await timed_registrations(follower.url, "forwarded", count)
+        takeovers = []
+        for kill in range(TAKEOVERS):
+            leader, follower = await leader_and_follower(nodes)
+            leader.stop(signal.SIGKILL)
+            takeovers.append(await first_write(follower.url, f"takeover-{kill}-value"))
+            leader.start()
+            await wait_http(leader.url + "/ready")
+    finally:
+        for node in nodes:
+            node.stop()
+    return ClusterFigures(
+        direct_rate,
+        statistics.quantiles(direct, n=100)[98],
+        forwarded_rate,
+        statistics.quantiles(forwarded, n=100)[98],
+        takeovers,
+    )
+
+
 def verdict(ok: bool) -> str:
     return "meets target" if ok else "BELOW TARGET"
 
@@ -286,6 +571,10 @@ async def main() -> int:
             latencies = await bench_register(stack.registry_url)
             json_latencies = await bench_register(stack.registry_url, "JSON")
             replay, to_ready, bare = await bench_replay(stack.settings, Path(tmp))
+            spawn = multiprocessing.get_context("spawn")
+            with concurrent.futures.ProcessPoolExecutor(CLIENT_PROCESSES, mp_context=spawn) as pool:
+                scaled = [await bench_workers(stack.settings, Path(tmp), pool, n) for n in (1, 2)]
+            cluster = await bench_cluster(stack.settings, Path(tmp))
     cuts = statistics.quantiles(latencies, n=100)
     json_cuts = statistics.quantiles(json_latencies, n=100)
     print()
@@ -306,6 +595,29 @@ async def main() -> int:
         f"  replay {REPLAY_SCHEMAS:,} schemas  {replay:6.2f} s in the registry, {to_ready:.2f} s from process "
         f"start to /ready 200; bare consumer reading the same records: {bare:.2f} s   "
         f"target < 5 s: {verdict(to_ready < 5)}"
+    )
+    print(f"  --workers (load from {CLIENT_PROCESSES} client processes, {CONCURRENCY} connections each):")
+    for f in scaled:
+        print(
+            f"    {f.workers} worker{'s' if f.workers > 1 else ' '}  GET /schemas/ids/{{id}} {f.by_id:8,.0f}/s   "
+            f"POST /subjects/{{s}} lookups {f.lookups:8,.0f}/s   bare handler x{f.workers}: {f.bare:8,.0f}/s   "
+            f"lookup/bare {f.lookups / f.bare:.0%}   GET/POST {f.by_id / f.lookups:.2f}x (target <= 1.5x)"
+        )
+    one, two = scaled
+    print(
+        f"    scaling 1 -> 2 workers: GET x{two.by_id / one.by_id:.2f}, lookups x{two.lookups / one.lookups:.2f} "
+        f"(bare handler x{two.bare / one.bare:.2f})"
+    )
+    c = cluster
+    print(
+        f"  registrations ({WRITERS} clients): on the leader {c.direct_rate:7,.0f}/s p99 {c.direct_p99:.1f} ms; "
+        f"through a follower {c.forwarded_rate:,.0f}/s p99 {c.forwarded_p99:.1f} ms "
+        f"(forwarded/direct rate {c.forwarded_rate / c.direct_rate:.0%})"
+    )
+    t = c.takeovers
+    print(
+        f"  leader takeover over {len(t)} SIGKILLs ({SESSION_MS / 1000:.0f} s session): min {min(t):.2f} s, "
+        f"median {statistics.median(t):.2f} s, max {max(t):.2f} s"
     )
     return 0
 

@@ -3,6 +3,7 @@
 - ``flux registry serve``: the Flux Schema Registry (Confluent v1 API) stored in a Kafka topic. The
   dev stack starts it as ``python -m flux registry serve --host 127.0.0.1 --port N`` and polls
   ``GET /ready`` until it answers 200 (the log is replayed; ``/health`` is liveness only).
+  ``--workers N`` serves the port with N processes (:mod:`flux.registry.workers`).
 - ``flux registry subjects|show|diff``: read the registry at ``FLUX_REGISTRY_URL``
   (:mod:`flux.cli.registry_inspect`, imported only when one of them runs).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,10 @@ def register(subparsers: Any) -> None:
         help="forward writes here until a leader is announced on the log (hint)",
     )
     serve.add_argument(
-        "--advertised-url", default=None, help="URL other nodes forward writes to (default http://HOST:PORT)"
+        "--advertised-url",
+        default=None,
+        help="URL other nodes forward writes to (default http://HOST:PORT, with --workers > 1 "
+        "http://HOST:INTERNAL-PORT: it must reach this process, not the shared port)",
     )
     serve.add_argument(
         "--session-timeout-ms",
@@ -73,6 +78,39 @@ def register(subparsers: Any) -> None:
         help=f"basic-auth users, one username:password:read-only|read-write per line (or env {USERS_ENV})",
     )
     serve.add_argument("--max-body-bytes", type=int, default=4 * 1024 * 1024, help="request body limit")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes serving --port (SO_REUSEPORT; default 1). Each replays the log and answers "
+        "reads, lookups and compatibility checks; only this process may lead, and with N > 1 it "
+        "advertises --internal-port, so forwarded writes reach it and never a worker",
+    )
+    serve.add_argument(
+        "--internal-port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="with --workers > 1: this process's private port on --host, the default advertised URL "
+        "(http://HOST:PORT) other nodes and the workers forward writes to (default 0: a free port)",
+    )
+    serve.add_argument(
+        "--cache-entries",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="answers kept per cache, per process: lookups by exact request (dropped whenever "
+        "the state changes), encoded schema bodies by id (0 disables; default 10000)",
+    )
+    serve.add_argument(
+        "--cache-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="BYTES",
+        help="size bound of each answer cache (keys and answers; default 64 MiB)",
+    )
+    serve.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # SLOT,FDS: set by --workers
     serve.set_defaults(func=_serve)
 
     subjects = commands.add_parser("subjects", help="list the subjects of the registry at FLUX_REGISTRY_URL")
@@ -126,9 +164,21 @@ def registry_topic() -> str:
         raise SystemExit(str(exc)) from None
 
 
+def _worker_command(args: argparse.Namespace, topic: str) -> tuple[str, ...]:
+    """A worker's command line: this one's options (the serving process adds ``--port``,
+    ``--primary-url`` and ``--worker``)."""
+    command = [sys.executable, "-m", "flux", "registry", "serve", "--host", args.host, "--topic", topic]
+    command += ["--leader-wait", str(args.leader_wait), "--max-body-bytes", str(args.max_body_bytes)]
+    command += ["--cache-entries", str(args.cache_entries), "--cache-bytes", str(args.cache_bytes)]
+    if args.auth_file is not None:
+        command += ["--auth-file", str(args.auth_file)]
+    return tuple(command)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from flux.registry.api.auth import UserTable  # noqa: PLC0415 - keep `flux --help` fast
     from flux.registry.server import ServerOptions, serve  # noqa: PLC0415
+    from flux.registry.workers import parse_worker_spec  # noqa: PLC0415
 
     settings = get_settings()
     configure_logging(settings, service="registry")
@@ -149,6 +199,14 @@ def _serve(args: argparse.Namespace) -> int:
         leader_wait_s=args.leader_wait,
         users=users,
         max_body_bytes=args.max_body_bytes,
+        workers=args.workers,
+        internal_port=args.internal_port,
+        worker_command=_worker_command(args, topic) if args.workers > 1 else (),
+        worker=parse_worker_spec(args.worker) if args.worker else None,
+        cache_entries=args.cache_entries,
+        cache_bytes=args.cache_bytes,
     )
+    if args.workers < 1:
+        raise SystemExit("--workers must be at least 1")
     asyncio.run(serve(options, settings))
     return 0

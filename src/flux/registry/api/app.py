@@ -9,14 +9,16 @@ has the registry's own metrics, then the process's (``process_*``, ``python_*``)
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
 from aiohttp import web
-from prometheus_client import REGISTRY, generate_latest
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, generate_latest
 
+from flux.registry.core.answers import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from flux.registry.core.errors import ErrorCode, RegistryError
 from flux.registry.core.service import RegistryService
 
@@ -27,13 +29,14 @@ from .metrics import CONTENT_TYPE_LATEST, RegistryMetrics
 from .openapi import openapi_document
 from .routes import RegistryRoutes, ServerIdentity, is_read_only_post
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "AppOptions", "LogStatus", "build_app"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "WORKER_HEADER", "AppOptions", "LogStatus", "build_app"]
 
 LOG = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 UNGUARDED: Final = frozenset({"/health", "/ready", "/metrics", "/openapi.json"})
 LOG_PARTITION: Final = 0  # the registry topic has one partition
+WORKER_HEADER: Final = "X-Flux-Registry-Worker"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -68,6 +71,10 @@ class AppOptions:
         version: what ``/v1/metadata/version`` answers.
         leader_wait_s: how long a write waits for a leader to be known (or reachable) before it
             fails with 50004 (or 50003).
+        workers: processes serving the node's port (``--workers``; the ``flux_registry_workers``
+            gauge). With more than one, every response names the process in ``X-Flux-Registry-Worker``.
+        cache_entries: bound of each answer cache (lookups, schema bodies by id); 0 disables them.
+        cache_bytes: bound of each answer cache's keys and answers, in bytes.
     """
 
     users: UserTable | None = None
@@ -75,6 +82,9 @@ class AppOptions:
     registry_cluster_id: str = "flux-registry"
     version: str = "0"
     leader_wait_s: float = 10.0
+    workers: int = 1
+    cache_entries: int = DEFAULT_CACHE_ENTRIES
+    cache_bytes: int = DEFAULT_CACHE_BYTES
 
 
 def _route_of(request: web.Request) -> str:
@@ -98,24 +108,45 @@ def _error_response(status: int, code: int, message: str) -> web.Response:
 
 
 def build_app(
-    service: RegistryService, log: LogStatus, cluster: ClusterView, options: AppOptions
+    service: RegistryService,
+    log: LogStatus,
+    cluster: ClusterView,
+    options: AppOptions,
+    *,
+    after_write: Callable[[int], Awaitable[None]] | None = None,
 ) -> web.Application:
-    """Assemble the registry application."""
+    """Assemble the registry application (``after_write``: awaited with the log position after
+    each acknowledged write, before the answer; the server waits there for its sibling workers)."""
     metrics = RegistryMetrics()
-    router = WriteRouter(cluster, leader_wait_s=options.leader_wait_s)
+    metrics.workers.set(options.workers)
+    router = WriteRouter(cluster, leader_wait_s=options.leader_wait_s, after_write=after_write)
+
+    # (method, route, status) -> the metric children a request of it counts in: looked up once
+    # (the same label sets prometheus_client keeps children for), not on every request
+    children: dict[tuple[str, str, int], tuple[Counter, Histogram, Gauge | None]] = {}
 
     @web.middleware
     async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
         response = await handler(request)
         route = _route_of(request)
-        metrics.requests.labels(request.method, route, str(response.status)).inc()
-        metrics.latency.labels(route).observe(time.perf_counter() - started)
-        if route not in UNGUARDED:
-            counter = (
-                metrics.confluent.api_success if response.status < 400 else metrics.confluent.api_failure
+        status = response.status
+        found = children.get((request.method, route, status))
+        if found is None:
+            confluent = None
+            if route not in UNGUARDED:
+                confluent = metrics.confluent.api_success if status < 400 else metrics.confluent.api_failure
+            found = (
+                metrics.requests.labels(request.method, route, str(status)),
+                metrics.latency.labels(route),
+                confluent,
             )
-            counter.inc()
+            children[(request.method, route, status)] = found
+        requests, latency, confluent_count = found
+        requests.inc()
+        latency.observe(time.perf_counter() - started)
+        if confluent_count is not None:
+            confluent_count.inc()
         return response
 
     @web.middleware
@@ -177,7 +208,17 @@ def build_app(
         ],
     )
     identity = ServerIdentity(lambda: log.cluster_id, options.registry_cluster_id, options.version)
-    RegistryRoutes(service, identity).add_to(app)
+    routes = RegistryRoutes(
+        service, identity, cache_entries=options.cache_entries, cache_bytes=options.cache_bytes
+    )
+    routes.add_to(app)
+    if options.workers > 1:
+        worker = str(os.getpid())
+
+        async def name_the_worker(request: web.Request, response: web.StreamResponse) -> None:
+            response.headers[WORKER_HEADER] = worker
+
+        app.on_response_prepare.append(name_the_worker)
 
     def node_state() -> dict[str, object]:
         return {
@@ -205,6 +246,7 @@ def build_app(
         metrics.subjects.set(subjects)
         metrics.log_lag.set(log.topic, LOG_PARTITION, log.lag)
         metrics.ready.set(1 if log.ready else 0)
+        metrics.update_caches(routes.caches)
         if log.replay_seconds is not None:
             metrics.replay_seconds.set(log.replay_seconds)
         created, deleted = service.reads.versions_by_type()

@@ -14,6 +14,10 @@ node. Following Confluent's ``KafkaSchemaRegistry``:
 * a write refused because this node lost the lead meanwhile (fenced: nothing was committed) is
   routed again, to the new leader;
 * a forwarded request is never forwarded again (``Flux-Forwarded``): stale views cannot loop.
+
+``after_write`` (a node of several processes, ``--workers``) is awaited with the log position of
+every acknowledged write, performed or forwarded, before the answer: the server waits there until
+the node's other processes have applied it too (:mod:`flux.registry.workers`).
 """
 
 from __future__ import annotations
@@ -67,9 +71,16 @@ class _Unreachable(Exception):
 class WriteRouter:
     """Performs writes on the leader, forwards them from followers (module docs)."""
 
-    def __init__(self, cluster: ClusterView, *, leader_wait_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        cluster: ClusterView,
+        *,
+        leader_wait_s: float = 10.0,
+        after_write: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
         self.cluster = cluster
         self.leader_wait_s = leader_wait_s
+        self.after_write = after_write
         self._session: aiohttp.ClientSession | None = None
         self.forwarded = 0
 
@@ -91,7 +102,10 @@ class WriteRouter:
                         raise
                     await cluster.wait_change(0.2)
                     continue
-                response.headers[POSITION_HEADER] = str(cluster.position)
+                position = cluster.position
+                response.headers[POSITION_HEADER] = str(position)
+                if self.after_write is not None and response.status < 300:
+                    await self.after_write(position)
                 return response
             url = None if forwarded else cluster.leader_url()
             remaining = deadline - time.monotonic()
@@ -139,6 +153,8 @@ class WriteRouter:
                 await self.cluster.wait_position(int(position), 30.0)  # read-your-writes here
             except RegistryError:
                 LOG.warning("forwarded write not yet applied here", extra={"position": position})
+            if self.after_write is not None:
+                await self.after_write(int(position))
         return web.Response(
             body=payload, status=status, content_type=content_type or "application/vnd.schemaregistry.v1+json"
         )

@@ -11,8 +11,8 @@ the consumer lag every Flux consumer reports, ``flux_kafka_consumer_lag_records{
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Final, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -20,7 +20,23 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from flux.kafka.lag import ConsumerLag, consumer_lag_gauge
 from flux.schemas.types import SchemaType
 
-__all__ = ["CONTENT_TYPE_LATEST", "ConfluentMetrics", "RegistryMetrics"]
+__all__ = ["CONTENT_TYPE_LATEST", "CacheStats", "ConfluentMetrics", "RegistryMetrics"]
+
+
+class CacheStats(Protocol):
+    """What the metrics read of an answer cache (:class:`flux.registry.core.answers.AnswerCache`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def hits(self) -> int: ...
+
+    @property
+    def misses(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
 
 _CONFLUENT: Final = "kafka_schema_registry_"
 
@@ -90,7 +106,37 @@ class RegistryMetrics:
         self.replay_seconds = Gauge(
             "flux_registry_replay_seconds", "Time the start-up replay took", registry=self.collector
         )
+        self.workers = Gauge(
+            "flux_registry_workers",
+            "Processes serving this node's port (flux registry serve --workers)",
+            registry=self.collector,
+        )
+        self.cache_hits = Counter(
+            "flux_registry_cache_hits",
+            "Requests answered from an answer cache (lookup, schema_by_id), in this process",
+            ["cache"],
+            registry=self.collector,
+        )
+        self.cache_misses = Counter(
+            "flux_registry_cache_misses",
+            "Requests an answer cache could not answer (computed, then kept), in this process",
+            ["cache"],
+            registry=self.collector,
+        )
+        self.cache_entries = Gauge(
+            "flux_registry_cache_entries", "Answers an answer cache holds", ["cache"], registry=self.collector
+        )
+        self._cache_seen: dict[str, tuple[int, int]] = {}
         self.confluent = ConfluentMetrics(self.collector)
+
+    def update_caches(self, caches: Iterable[CacheStats]) -> None:
+        """Bring the cache counters up to the caches' own counts (kept as plain ints on the hot path)."""
+        for cache in caches:
+            hits, misses = self._cache_seen.get(cache.name, (0, 0))
+            self.cache_hits.labels(cache.name).inc(cache.hits - hits)
+            self.cache_misses.labels(cache.name).inc(cache.misses - misses)
+            self.cache_entries.labels(cache.name).set(len(cache))
+            self._cache_seen[cache.name] = (cache.hits, cache.misses)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.collector))

@@ -46,6 +46,11 @@ class Reads:
         self._config = config
         self._candidates = candidates
 
+    def generation(self) -> int:
+        """The state's generation (one more per applied log record): answers computed at one
+        generation hold until it changes (the API's answer caches)."""
+        return self._state.generation
+
     # ------------------------------------------------------------------ schemas by id and guid
     def schema_by_id(self, schema_id: int, subject: str | None = None) -> StoredSchema:
         schema = self._state.schemas.get((context_of(subject), schema_id))
@@ -102,6 +107,9 @@ class Reads:
 
     def max_id(self) -> int:
         return self._state.max_id
+
+    def max_id_in(self, context: str) -> int:
+        return self._state.max_id_in(context)
 
     def counts(self) -> tuple[int, int]:
         """(schemas, live subjects), for the metrics."""

@@ -48,6 +48,8 @@ class RegistryState:
 
     ``created`` and ``deleted`` count subject versions registered and soft-deleted by schema
     type since the replay began (Confluent's ``*-schemas-created`` / ``-deleted`` metrics).
+    ``generation`` grows by one with every record applied: an answer computed at one generation
+    holds until the next (the lookup and response caches of the API are invalidated by it).
     """
 
     schemas: dict[SchemaRef, StoredSchema] = field(default_factory=dict)
@@ -57,6 +59,7 @@ class RegistryState:
     max_ids: dict[str, int] = field(default_factory=dict)
     created: Counter[SchemaType] = field(default_factory=Counter)
     deleted: Counter[SchemaType] = field(default_factory=Counter)
+    generation: int = 0
     _users: dict[SchemaRef, set[tuple[str, int]]] = field(default_factory=dict)
     _by_text: dict[SchemaKey, SchemaRef] = field(default_factory=dict)
     _by_identity: dict[SchemaKey, SchemaRef] | None = None
@@ -77,6 +80,7 @@ class RegistryState:
     # ------------------------------------------------------------------ applying records
     def apply(self, record: LogRecord) -> None:
         """Apply one log record."""
+        self.generation += 1
         if isinstance(record, SchemaRecord):
             self._apply_schema(record)
         elif isinstance(record, ConfigRecord):

@@ -86,6 +86,7 @@ class KafkaRecordLog:
         self.leader: LeaderInfo | None = None  # the last leader record read
         self._leader_changed = asyncio.Event()
         self.writer: LogWriter | None = None  # set while this node leads
+        self.on_batch: Callable[[], None] | None = None  # after each applied batch (worker positions)
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -183,6 +184,8 @@ class KafkaRecordLog:
             self.high_watermark = max(watermark, self._position)
         self._check_ready(eof=eof)
         self._release_waiters()
+        if self.on_batch is not None:
+            self.on_batch()
 
     def _apply_one(self, offset: int, key: bytes | None, value: bytes | None) -> None:
         leader = decode_leader(key, value)

@@ -7,6 +7,7 @@ from typing import Final
 
 from aiohttp import web
 
+from flux.registry.core.answers import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, AnswerCache
 from flux.registry.core.service import RegistryService
 
 from .compatibility import CompatibilityRoutes
@@ -31,10 +32,24 @@ def is_read_only_post(route: str) -> bool:
 class RegistryRoutes:
     """Every route of the v1 API; :meth:`add_to` wires them into an application."""
 
-    def __init__(self, service: RegistryService, identity: ServerIdentity) -> None:
+    def __init__(
+        self,
+        service: RegistryService,
+        identity: ServerIdentity,
+        *,
+        cache_entries: int = DEFAULT_CACHE_ENTRIES,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+    ) -> None:
+        lookups: AnswerCache[tuple[int, bytes]] = AnswerCache(
+            "lookup", service.reads.generation, max_entries=cache_entries, max_bytes=cache_bytes
+        )
+        id_bodies: AnswerCache[bytes] = AnswerCache(
+            "schema_by_id", None, max_entries=cache_entries, max_bytes=cache_bytes
+        )
+        self.caches: tuple[AnswerCache[tuple[int, bytes]] | AnswerCache[bytes], ...] = (lookups, id_bodies)
         self._parts = (
-            SchemaRoutes(service, identity),
-            SubjectRoutes(service),
+            SchemaRoutes(service, identity, id_bodies),
+            SubjectRoutes(service, lookups),
             ConfigRoutes(service),
             CompatibilityRoutes(service),
         )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from flux.registry.core.answers import AnswerCache
 from flux.registry.core.errors import RegistryError
 from flux.registry.core.service import RegistryService
 from flux.schemas.types import SchemaType
@@ -41,10 +42,16 @@ def _schema_id(request: web.Request) -> int:
 class SchemaRoutes:
     """Handlers of Confluent's root, contexts, schemas and server-metadata resources."""
 
-    def __init__(self, service: RegistryService, identity: ServerIdentity) -> None:
+    def __init__(
+        self, service: RegistryService, identity: ServerIdentity, id_bodies: AnswerCache[bytes] | None = None
+    ) -> None:
         self._reads = service.reads
         self._identity = identity
-        self._id_bodies: dict[int, bytes] = {}
+        # Bodies of /schemas/ids/{id}, encoded once. A schema under an id never changes (ids are
+        # never reused), so the entries never go stale: the schema is looked up first on every
+        # request (a permanently deleted one is 404), and maxId, the one part that changes, is
+        # part of the key.
+        self.id_bodies = id_bodies if id_bodies is not None else AnswerCache("schema_by_id")
 
     def add_to(self, router: web.UrlDispatcher) -> None:
         router.add_get("/", self.root)
@@ -90,20 +97,24 @@ class SchemaRoutes:
         return json_response(paginate(request, rows))
 
     async def schema_by_id(self, request: web.Request) -> web.Response:
+        # the hot path of every deserializer
+        query = request.query
         schema = self._reads.schema_by_id(_schema_id(request), subject_query(request))
-        if request.query or schema.context != ".":
-            body = self._reads.schema_json(
-                schema,
-                fetch_max_id=query_bool(request, "fetchMaxId"),
-                serialized=request.query.get("format") == "serialized",
+        serialized = fetch_max_id = False
+        if query:
+            serialized = query.get("format") == "serialized"
+            fetch_max_id = query_bool(request, "fetchMaxId")
+        max_id = self._reads.max_id_in(schema.context) if fetch_max_id else None
+        key = (schema.ref, serialized, max_id)
+        cache = self.id_bodies
+        body = cache.get(key)
+        if body is None:
+            generation = cache.generation()
+            body = json_body(
+                self._reads.schema_json(schema, fetch_max_id=fetch_max_id, serialized=serialized)
             )
-            return json_response(body)
-        # the hot path of every deserializer: ids are immutable and never reused, so cache the body
-        cached = self._id_bodies.get(schema.schema_id)
-        if cached is None:
-            cached = json_body(self._reads.schema_json(schema))
-            self._id_bodies[schema.schema_id] = cached
-        return web.Response(body=cached, content_type=CONTENT_TYPE)
+            cache.put(key, body, generation=generation, size=len(body) + 64)
+        return web.Response(body=body, content_type=CONTENT_TYPE)
 
     async def raw_schema_by_id(self, request: web.Request) -> web.Response:
         schema = self._reads.schema_by_id(_schema_id(request), subject_query(request))

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from flux.registry.core.answers import AnswerCache
+from flux.registry.core.errors import RegistryError
 from flux.registry.core.requests import parse_version, schema_request
 from flux.registry.core.service import RegistryService
 
-from ..http import CONTENT_TYPE, json_response, paginate, query_bool, query_pairs, read_json_object
+from ..http import (
+    CONTENT_TYPE,
+    json_body,
+    json_response,
+    paginate,
+    query_bool,
+    query_pairs,
+    read_json_object,
+)
 from .prefix import add_route, subject_prefix_query
 
 __all__ = ["SubjectRoutes"]
@@ -16,10 +26,15 @@ __all__ = ["SubjectRoutes"]
 class SubjectRoutes:
     """Handlers of Confluent's subjects and subject-versions resources."""
 
-    def __init__(self, service: RegistryService) -> None:
+    def __init__(
+        self, service: RegistryService, lookups: AnswerCache[tuple[int, bytes]] | None = None
+    ) -> None:
         self._reads = service.reads
         self._registration = service.registration
         self._deletes = service.deletes
+        # Lookups answered before, by the exact request: (qualified subject, query string, body
+        # bytes) -> (status, encoded answer). Dropped whenever the state changes.
+        self.lookups = lookups if lookups is not None else AnswerCache("lookup", service.reads.generation)
 
     def add_to(self, router: web.UrlDispatcher) -> None:
         for method, path, handler in (
@@ -45,12 +60,33 @@ class SubjectRoutes:
         return json_response(paginate(request, names))
 
     async def lookup(self, request: web.Request) -> web.Response:
-        body = await read_json_object(request)
-        await self._reads.indexed()
-        found = self._reads.lookup(
-            request.match_info["subject"], schema_request(body), deleted=query_bool(request, "deleted")
-        )
-        return json_response(found)
+        raw = await request.read()
+        subject = request.match_info["subject"]
+        key = (subject, request.query_string, raw)
+        cache = self.lookups
+        found = cache.get(key)
+        if found is None:
+            try:
+                body = await read_json_object(request)
+                await self._reads.indexed()
+                # nothing awaits from here to put(): the answer is of this generation's state
+                generation = cache.generation()
+                status, answer = (
+                    200,
+                    json_body(
+                        self._reads.lookup(
+                            subject, schema_request(body), deleted=query_bool(request, "deleted")
+                        )
+                    ),
+                )
+            except RegistryError as exc:
+                if exc.http_status >= 500:
+                    raise
+                generation = cache.generation()
+                status, answer = exc.http_status, json_body(exc.body())
+            found = (status, answer)
+            cache.put(key, found, generation=generation, size=len(raw) + len(subject) + len(answer) + 256)
+        return web.Response(body=found[1], status=found[0], content_type=CONTENT_TYPE)
 
     async def register(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
