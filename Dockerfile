@@ -18,6 +18,7 @@ RUN pip install --no-cache-dir uv==0.13.8 \
  && pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt \
  && pip install --no-cache-dir --no-deps -e . \
  && pip uninstall -y uv && rm /tmp/requirements.txt \
+ && python -m flux.geo.build_index \
  && useradd --system --uid 10001 flux
 COPY --from=dashboard /build/node_modules ./src/flux/bff/dashboard/node_modules
 USER flux

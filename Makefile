@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.flux-installed
 
 .PHONY: help setup lock run down status logs reset test test-unit test-integration lint typecheck \
         codegen check-codegen register-schemas check-schemas check-asyncapi docs bench bench-registry bench-serde \
-        bench-services bench-bff chaos chaos-quick soak clean
+        bench-services bench-bff bench-gazetteer chaos chaos-quick soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -30,8 +30,9 @@ $(STAMP): pyproject.toml uv.lock
 	@$(UV) sync --frozen --extra dev --inexact --python $(PY) --quiet
 	@touch $(STAMP)
 
-setup: $(STAMP) ## Install everything: venv, Kafka jars (Maven Central), dashboard assets and AsyncAPI validator (npm)
+setup: $(STAMP) ## Install everything: venv, Kafka jars (Maven Central), dashboard assets, AsyncAPI validator (npm), gazetteer index
 	@$(FLUX) dev fetch
+	@$(PY) -m flux.geo.build_index
 	@scripts/setup-dashboard.sh
 	@scripts/setup-asyncapi.sh
 
@@ -89,7 +90,7 @@ docs: $(STAMP) ## Regenerate generated docs (topics, contracts, AsyncAPI)
 check-asyncapi: setup ## Validate docs/asyncapi.json with the AsyncAPI parser (also part of `make test`)
 	node tools/asyncapi/validate.js docs/asyncapi.json
 
-bench: bench-registry bench-serde bench-services bench-bff ## Every benchmark
+bench: bench-registry bench-serde bench-services bench-bff bench-gazetteer ## Every benchmark
 
 bench-registry: setup ## Schema registry: lookups/s (1, 2 workers), register latency, replay, takeover
 	$(PY) benchmarks/bench_registry.py
@@ -102,6 +103,9 @@ bench-services: setup ## Weather commands/s end to end, ticker ticks/s
 
 bench-bff: setup ## BFF fan-out: clients, delivered msgs/s, latency, RSS (ARGS="--instances 2 ...": options)
 	$(PY) benchmarks/bench_bff.py $(ARGS)
+
+bench-gazetteer: $(STAMP) ## City search index: RSS and load time, old in-memory build vs compact cached index
+	$(PY) benchmarks/bench_gazetteer.py
 
 chaos: setup ## Whole-system fault injection; report in reports/
 	$(FLUX) chaos --profile full

