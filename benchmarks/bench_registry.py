@@ -101,44 +101,15 @@ def schema_text(n: int) -> str:
     )
 
 
-async def hammer(url_for: Any, seconds: float) -> float:
-    """Requests per second answered 200 by ``url_for(i)`` over ``seconds`` with CONCURRENCY clients."""
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    done = 0
-    failures = 0
-    deadline = time.perf_counter() + seconds
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker(w: int) -> None:
-            nonlocal done, failures
-            i = w
-            while time.perf_counter() < deadline:
-                async with session.get(url_for(i)) as response:
-                    await response.read()
-                    if response.status == 200:
-                        done += 1
-                    else:
-                        failures += 1
-                i += CONCURRENCY
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - started
-    if failures:
-        raise RuntimeError(f"{failures} lookups failed")
+async def hammer(urls: list[str], seconds: float) -> float:
+    """Requests per second answered 200 for ``GET`` on ``urls`` (cycled) with CONCURRENCY clients."""
+    done, elapsed = await hammer_load(Load("GET", tuple(urls)), seconds)
     return done / elapsed
 
 
 def run_bare_server(port: int) -> subprocess.Popen[bytes]:
     """A bare aiohttp app with one handler returning a fixed schema body (the HTTP ceiling)."""
-    code = (
-        "from aiohttp import web\n"
-        f"body = {json.dumps(json.dumps({'schema': schema_text(1)}))}.encode()\n"
-        "async def h(r): return web.Response(body=body, content_type='application/vnd.schemaregistry.v1+json')\n"
-        "app = web.Application(); app.router.add_get('/schemas/ids/{id}', h)\n"
-        f"web.run_app(app, host='127.0.0.1', port={port}, access_log=None, print=None)\n"
-    )
-    return subprocess.Popen([sys.executable, "-c", code])
+    return run_bare_servers(port, 1)[0]
 
 
 async def wait_http(url: str, limit_s: float = 60.0) -> None:
@@ -172,12 +143,12 @@ async def bench_lookups(registry_url: str) -> tuple[float, float]:
         # alternate short rounds so both see the same machine load; report the medians
         for _ in range(ROUNDS):
             ours_rounds.append(
-                await hammer(
-                    lambda i: f"{registry_url}/schemas/ids/{ids[i % len(ids)]}", LOOKUP_SECONDS / ROUNDS
-                )
+                await hammer([f"{registry_url}/schemas/ids/{i}" for i in ids], LOOKUP_SECONDS / ROUNDS)
             )
             bare_rounds.append(
-                await hammer(lambda i: f"http://127.0.0.1:{port}/schemas/ids/{i}", LOOKUP_SECONDS / ROUNDS)
+                await hammer(
+                    [f"http://127.0.0.1:{port}/schemas/ids/{i}" for i in range(100)], LOOKUP_SECONDS / ROUNDS
+                )
             )
     finally:
         bare.terminate()
@@ -341,7 +312,7 @@ def hammer_many(pool: concurrent.futures.Executor, load: Load, seconds: float) -
 
 
 def run_bare_servers(port: int, processes: int) -> list[subprocess.Popen[bytes]]:
-    """The bare handler (:func:`run_bare_server`) as ``processes`` processes on one port."""
+    """The bare handler (one fixed schema body, the HTTP ceiling) as ``processes`` processes on one port."""
     code = (
         "from aiohttp import web\n"
         f"body = {json.dumps(json.dumps({'schema': schema_text(1)}))}.encode()\n"
@@ -407,14 +378,24 @@ def bench_topic() -> str:
     return f"_schemas-bench-{uuid.uuid4().hex[:8]}"
 
 
-async def register_many(url: str, subjects: list[str], texts: list[str]) -> list[int]:
+async def register_many(url: str, subjects: list[str], texts: list[str], limit_s: float = 60.0) -> list[int]:
+    """Register each text under its subject; while the node's election is still open (50003/50004,
+    as a fresh node is ready before it knows its leader) retry like a client would."""
     ids = []
+    deadline = time.monotonic() + limit_s
     async with aiohttp.ClientSession(headers={"Content-Type": CT}) as session:
         for subject, text in zip(subjects, texts, strict=True):
-            async with session.post(f"{url}/subjects/{subject}/versions", json={"schema": text}) as answer:
-                if answer.status != 200:
-                    raise RuntimeError(await answer.text())
-                ids.append((await answer.json())["id"])
+            while True:
+                async with session.post(
+                    f"{url}/subjects/{subject}/versions", json={"schema": text}
+                ) as answer:
+                    body = await answer.json(content_type=None)
+                if answer.status == 200:
+                    ids.append(body["id"])
+                    break
+                if body.get("error_code") not in (50003, 50004) or time.monotonic() > deadline:
+                    raise RuntimeError(f"HTTP {answer.status}: {body}")
+                await asyncio.sleep(0.2)
     return ids
 
 

@@ -136,9 +136,7 @@ class ContractsApi:
             "versions": versions,
             "latest": {"version": latest.version, "id": latest.schema_id, "schemaType": latest.schema_type},
             "compatibility": {"level": level, "source": source},
-            "metadata": public_metadata(latest.metadata),
-            "ruleSet": latest.rule_set,
-            "rules": rule_rows(latest.rule_set),
+            **_contract(latest),
         }
         return web.json_response(body, headers=NO_STORE)
 
@@ -155,9 +153,7 @@ class ContractsApi:
             "schema": found.schema,
             "pretty": pretty_schema(found.schema, found.schema_type),
             "references": list(found.references),
-            "metadata": public_metadata(found.metadata),
-            "ruleSet": found.rule_set,
-            "rules": rule_rows(found.rule_set),
+            **_contract(found),
         }
         return web.json_response(body, headers=NO_STORE)
 
@@ -252,6 +248,15 @@ class ContractsApi:
             ("/api/contracts/subjects/{subject}/versions/{version}", guarded(self.version, budget)),
             ("/api/contracts/subjects/{subject}/diff", guarded(self.diff, budget)),
         ]
+
+
+def _contract(version: SchemaVersion) -> dict[str, Any]:
+    """A version's data contract as the page shows it (sensitive metadata values masked)."""
+    return {
+        "metadata": public_metadata(version.metadata),
+        "ruleSet": version.rule_set,
+        "rules": rule_rows(version.rule_set),
+    }
 
 
 def _label(version: SchemaVersion) -> str:
