@@ -22,7 +22,6 @@ the one ``flux registry diff`` prints (:mod:`flux.schema_tools.schema_text`).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import re
 from collections.abc import Callable
@@ -32,7 +31,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from flux.bff.config import BffSettings
-from flux.bff.contracts_errors import NO_STORE, BadRequest, Handler, guarded, json_error
+from flux.bff.contracts_access import CONTRACTS_BURST, CONTRACTS_RATE, gated
+from flux.bff.contracts_errors import NO_STORE, BadRequest, Handler, guarded
 from flux.bff.ratelimit import PerAddressLimit
 from flux.bff.registry_reader import RegistryNotFound, RegistryReader, RegistryRefused
 from flux.bff.topic_rates import KafkaOffsetReader, RatesView, TopicRates
@@ -284,34 +284,6 @@ def contracts_api_from_settings(settings: Settings, bff_settings: BffSettings) -
     return ContractsApi(catalogue, registry, rates)
 
 
-CONTRACTS_RATE: Final = 5.0
-"""Requests per second per client address (a page polls once every 5 s)."""
-CONTRACTS_BURST: Final = 20
-
-
-def _gated(
-    handler: Handler,
-    limit: PerAddressLimit,
-    address_of: Callable[[web.Request], str],
-    token: SecretStr | None,
-) -> Handler:
-    """``handler`` behind the BFF's token (when one is set) and a per-address rate limit."""
-    expected = token.get_secret_value().encode() if token is not None else None
-
-    async def run(request: web.Request) -> web.Response:
-        if expected is not None:
-            offered = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
-            if not hmac.compare_digest(offered, expected):
-                return json_error(401, "unauthorized", "this BFF needs its token (FLUX_BFF_AUTH_TOKEN)")
-        if not limit.allow(address_of(request)):
-            return json_error(
-                429, "rate_limited", "too many contracts requests; slow down", **{"Retry-After": "1"}
-            )
-        return await handler(request)
-
-    return run
-
-
 def add_contract_routes(
     app: web.Application,
     api: ContractsApi,
@@ -326,7 +298,7 @@ def add_contract_routes(
     API on cleanup."""
     limit = PerAddressLimit(rate, burst)
     for path, handler in api.routes():
-        app.router.add_get(path, _gated(handler, limit, address_of, token))
+        app.router.add_get(path, gated(handler, limit, address_of, token))
 
     async def close(_: web.Application) -> None:
         await api.close()
