@@ -22,6 +22,7 @@ from fastavro.types import Schema
 from flux.contracts.types import AvroContract
 from flux.schemas.compatibility import InvalidSchemaError, check_compatibility
 from flux.serde.errors import BadMagicByte, SchemaMismatch, TruncatedRecord, UnknownSchemaId
+from flux.serde.fieldwise import ENCODE_ERRORS, FieldwiseWriter
 from flux.serde.wire import HEADER, HEADER_SIZE, MAGIC_BYTE, pack_header
 
 __all__ = ["AvroCodec"]
@@ -45,7 +46,16 @@ class AvroCodec(Generic[C]):
     WRITER_FORMAT: ClassVar[str | None] = None
     """How the serde asks the registry for writer schemas (the default: the schema text)."""
 
-    __slots__ = ("_fast", "_from_dict", "_header", "_plans", "_schema", "contract", "schema_id")
+    __slots__ = (
+        "_fast",
+        "_from_dict",
+        "_header",
+        "_plans",
+        "_schema",
+        "contract",
+        "fieldwise",
+        "schema_id",
+    )
 
     def __init__(self, contract: type[C], schema_id: int) -> None:
         self.contract = contract
@@ -56,6 +66,8 @@ class AvroCodec(Generic[C]):
         self._plans: dict[int, _Plan] = {schema_id: (self._schema, None)}
         # Readable writers keyed by their whole 5-byte header: the hot path's only lookup.
         self._fast: dict[bytes, tuple[Schema, Schema | None]] = {self._header: (self._schema, None)}
+        # Encodes field by field, each field's bytes remembered (None: the schema cannot be split).
+        self.fieldwise = FieldwiseWriter.for_contract(contract)
 
     def knows(self, schema_id: int) -> bool:
         """True when records with ``schema_id`` can be decoded (or rejected) without the registry."""
@@ -103,13 +115,27 @@ class AvroCodec(Generic[C]):
             SchemaMismatch: a field holds a value the schema does not allow (e.g. a Decimal with
                 more decimal places than the schema's scale).
         """
-        buffer = BytesIO()
-        buffer.write(self._header)
+        if self.fieldwise is not None:
+            return self._header + self.fieldwise.encode(obj)
         try:
+            buffer = BytesIO()
+            buffer.write(self._header)
             schemaless_writer(buffer, self._schema, obj.to_dict())
-        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+        except ENCODE_ERRORS as exc:
             raise SchemaMismatch(f"{type(obj).__name__} does not fit its schema: {exc}") from exc
         return buffer.getvalue()
+
+    def encode_checked(self, obj: C, reads: tuple[str, ...], check: Callable[[dict[str, Any]], Any]) -> bytes:
+        """:meth:`encode` with ``check`` (WRITE rules reading only the top-level fields ``reads``,
+        returning the record as they left it) run unless those fields' values passed before
+        (:meth:`FieldwiseWriter.encode_checked`); without a field-wise writer, always run.
+
+        Raises:
+            SchemaMismatch: the record does not fit the schema. Whatever ``check`` raises.
+        """
+        if self.fieldwise is None:
+            return self.encode_datum(check(obj.to_dict()))
+        return self._header + self.fieldwise.encode_checked(obj, reads, check)
 
     def encode_datum(self, datum: dict[str, Any]) -> bytes:
         """Serialize a datum in the class's schema (what :meth:`encode` does after ``to_dict``).
@@ -121,7 +147,7 @@ class AvroCodec(Generic[C]):
         buffer.write(self._header)
         try:
             schemaless_writer(buffer, self._schema, datum)
-        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+        except ENCODE_ERRORS as exc:
             raise SchemaMismatch(f"{self.contract.__name__} datum does not fit its schema: {exc}") from exc
         return buffer.getvalue()
 

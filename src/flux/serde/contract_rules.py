@@ -209,6 +209,15 @@ class ContractRules:
             memo.remember(key, result)
         return result
 
+    def write_reads(self, headers: Headers | None = None) -> tuple[str, ...] | None:
+        """The top-level fields the WRITE outcome of a record with ``headers`` depends on, or None
+        when it is not a function of named fields (:mod:`flux.serde.write_memo`)."""
+        memo = self._write_memo if self._write_memo is not False else self._plan_write_memo()
+        if memo is None or _replayed(headers):
+            return None
+        assert isinstance(memo, WriteMemo)
+        return memo.reads
+
     def _plan_write_memo(self) -> WriteMemo | None:
         memo: WriteMemo | None = None
         if self.schema_type == "AVRO":

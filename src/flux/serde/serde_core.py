@@ -135,6 +135,9 @@ class SerdeCore:
             return codec.encode(obj)
         try:
             if isinstance(codec, AvroCodec):
+                reads = rules.write_reads(headers)
+                if reads is not None:
+                    return codec.encode_checked(obj, reads, lambda datum: rules.write(datum, headers))
                 return codec.encode_datum(rules.write(obj.to_dict(), headers))
             return codec.encode(rules.write(obj, headers))
         except RuleViolation as violation:
