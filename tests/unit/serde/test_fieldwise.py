@@ -168,7 +168,12 @@ def test_commands_are_written_field_by_field_too() -> None:
 @dataclasses.dataclass(frozen=True)
 class _Node:
     SCHEMA_TEXT = json.dumps(
-        {"type": "record", "name": "Node", "namespace": "t", "fields": [{"name": "next", "type": ["null", "Node"]}]}
+        {
+            "type": "record",
+            "name": "Node",
+            "namespace": "t",
+            "fields": [{"name": "next", "type": ["null", "Node"]}],
+        }
     )
     next: Any
 
