@@ -28,11 +28,13 @@ from confluent_kafka import KafkaException, Message, Producer
 
 from flux.kafka.config import ClientConfig
 
-__all__ = ["AsyncProducer", "DeliveryError", "Headers"]
+__all__ = ["AsyncProducer", "DeliveryError", "Headers", "Record"]
 
 LOG = logging.getLogger(__name__)
 
 Headers = Sequence[tuple[str, bytes]]
+# (topic, value, key): what :meth:`AsyncProducer.produce_all` queues.
+Record = tuple[str, bytes | None, bytes | None]
 POLL_INTERVAL_S: Final = 0.001
 
 
@@ -85,18 +87,60 @@ class AsyncProducer:
             kwargs["headers"] = list(headers)
         if partition is not None:
             kwargs["partition"] = partition
+        self._queue(topic, kwargs)
+        self._pending += 1
+        self._started()
+        return future
+
+    def produce_all(self, records: Sequence[Record]) -> asyncio.Future[None]:
+        """Queue ``records`` back to back; the future resolves once every one is acknowledged.
+
+        It fails with the first :class:`DeliveryError`. All the records share one future and one
+        delivery callback (a record costs no closure, future or keyword dict of its own): the way
+        to publish a batch whose records stand or fall together.
+
+        Raises:
+            DeliveryError: librdkafka refused a record; the ones queued before it still go out,
+                unawaited.
+        """
+        acks = _BatchAcks(self, asyncio.get_running_loop().create_future(), len(records))
+        if not records:
+            acks.future.set_result(None)
+            return acks.future
+        produce, on_delivery = self._producer.produce, acks.on_delivery
+        queued = 0
+        try:
+            for topic, value, key in records:
+                try:
+                    produce(topic, value, key, on_delivery=on_delivery)
+                except BufferError:
+                    self._queue(topic, {"value": value, "key": key, "on_delivery": on_delivery})
+                except KafkaException as exc:
+                    raise DeliveryError(f"{topic}: cannot queue record: {exc}") from exc
+                self._pending += 1
+                queued += 1
+        except DeliveryError:
+            acks.abandon(len(records) - queued)
+            raise
+        finally:
+            self._started()
+        return acks.future
+
+    def _queue(self, topic: str, kwargs: dict[str, Any]) -> None:
+        """One record into librdkafka's queue, serving delivery reports while the queue is full."""
         while True:
             try:
                 self._producer.produce(topic, **kwargs)
-                break
+                return
             except BufferError:
                 self._producer.poll(0)  # local queue full: serve reports to make room (back-pressure)
             except KafkaException as exc:
                 raise DeliveryError(f"{topic}: cannot queue record: {exc}") from exc
-        self._pending += 1
+
+    def _started(self) -> None:
+        """Records are outstanding: make sure the task serving their reports runs."""
         if self._poller is None or self._poller.done():
             self._poller = asyncio.create_task(self._poll_while_pending())
-        return future
 
     async def send(
         self,
@@ -124,3 +168,30 @@ class AsyncProducer:
             LOG.warning("producer closed with unacknowledged records", extra={"undelivered": self._pending})
         if self._poller is not None:
             self._poller.cancel()
+
+
+class _BatchAcks:
+    """The acknowledgements of one :meth:`AsyncProducer.produce_all` batch, counted down to its future."""
+
+    __slots__ = ("future", "owner", "remaining")
+
+    def __init__(self, owner: AsyncProducer, future: asyncio.Future[None], count: int) -> None:
+        self.owner = owner
+        self.future = future
+        self.remaining = count
+
+    def on_delivery(self, err: Any, msg: Message) -> None:
+        self.owner._pending -= 1
+        self.remaining -= 1
+        future = self.future
+        if future.done():
+            return
+        if err is not None:
+            future.set_exception(DeliveryError(f"{msg.topic()}: {KafkaException(err)}"))
+        elif self.remaining <= 0:
+            future.set_result(None)
+
+    def abandon(self, unqueued: int) -> None:
+        """``unqueued`` records never reached librdkafka: nobody will await this batch."""
+        self.remaining -= unqueued
+        self.future.cancel()

@@ -2,8 +2,8 @@
 
 A batch's events are all encoded first and then produced back to back, so librdkafka puts them in
 as few produce requests as it can (one per partition leader) instead of one every time encoding
-lets its linger timer fire; their acknowledgements are awaited one after the other (most are in by
-the time the first is), without a gather future and a callback per event.
+lets its linger timer fire; the batch's acknowledgements are counted down to one future
+(:meth:`~flux.kafka.producer.AsyncProducer.produce_all`), without a future and a closure per event.
 
 The serde runs each event's WRITE rules (its data contract). An event that breaks one is not
 produced: :class:`~flux.services.runtime.contract_violations.ContractViolations` logs it and, when
@@ -12,12 +12,9 @@ the rule says so, dead-letters it; the rest of the batch is published as usual.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from confluent_kafka import Message
 
 from flux.kafka.producer import AsyncProducer
 from flux.serde import AsyncSerde, RuleViolation
@@ -90,17 +87,7 @@ class EventPublisher:
             value = await self._encode(outgoing)
             if value is not None:
                 encoded.append((outgoing, value))
-        produce = self._producer.produce
-        acks: list[asyncio.Future[Message]] = []
-        try:
-            for o, value in encoded:
-                acks.append(produce(o.topic, value=value, key=o.key.encode()))
-            for ack in acks:
-                await ack
-        except BaseException:
-            for ack in acks:  # the other failures are this one's (no "exception never retrieved")
-                ack.add_done_callback(_retrieve)
-            raise
+        await self._producer.produce_all([(o.topic, value, o.key.encode()) for o, value in encoded])
         published: dict[str, int] = {}
         for outgoing, _ in encoded:
             if outgoing.on_acked is not None:
@@ -109,8 +96,3 @@ class EventPublisher:
             published[topic] = published.get(topic, 0) + 1
         for topic, count in published.items():
             EVENTS_PUBLISHED.labels(self.service, topic).inc(count)
-
-
-def _retrieve(ack: asyncio.Future[Message]) -> None:
-    if not ack.cancelled():
-        ack.exception()

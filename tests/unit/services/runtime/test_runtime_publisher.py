@@ -17,15 +17,16 @@ class FakeSerde:
 
 
 class FakeProducer:
-    """Hands out one future per produce; the test settles them like broker acknowledgements."""
+    """Hands out one future per record of a batch; the test settles them like broker acknowledgements."""
 
     def __init__(self) -> None:
         self.futures: list[asyncio.Future[Any]] = []
 
-    def produce(self, topic: str, *, value: bytes, key: bytes) -> asyncio.Future[Any]:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.futures.append(future)
-        return future
+    def produce_all(self, records: list[tuple[str, bytes, bytes]]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        batch = [loop.create_future() for _ in records]
+        self.futures.extend(batch)
+        return asyncio.ensure_future(asyncio.gather(*batch))
 
 
 def _outgoing(acked: list[str], name: str) -> Outgoing:
