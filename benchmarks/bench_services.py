@@ -232,6 +232,20 @@ async def upstream_calls(port: int) -> float:
     )
 
 
+async def gc_pauses(port: int) -> dict[str, tuple[float, float]]:
+    """(collections, seconds paused) per generation, from the service's ``/metrics``."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    counts: dict[str, float] = {}
+    sums: dict[str, float] = {}
+    for line in text.splitlines():
+        for suffix, into in (("_count{", counts), ("_sum{", sums)):
+            if line.startswith("flux_process_gc_pause_seconds" + suffix):
+                generation = line.split('generation="', 1)[1].split('"', 1)[0]
+                into[generation] = float(line.rsplit(" ", 1)[1])
+    return {g: (counts[g], sums.get(g, 0.0)) for g in counts}
+
+
 def spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start ``cmd`` from the repository root, its output appended to ``log``."""
     with log.open("ab") as sink:
@@ -346,6 +360,7 @@ async def bench_weather(settings: Settings, args: argparse.Namespace, log: Path)
               f"(one core would allow ~{1000 / cpu_ms:,.0f} cmd/s), of which the event loop's thread "
               f"{loop_ms * 1000:.0f} us and librdkafka's threads {(cpu_ms - loop_ms) * 1000:.0f} us")  # fmt: skip
         for rate in args.rates:
+            before = await gc_pauses(port)
             results[f"weather @{rate:.0f}/s"] = await drive(
                 settings,
                 serde,
@@ -354,6 +369,11 @@ async def bench_weather(settings: Settings, args: argparse.Namespace, log: Path)
                 rate=rate,
                 correlation_of=correlation_of_event,
             )
+            after = await gc_pauses(port)
+            print(f"  service GC during the run at {rate:.0f}/s: " + ", ".join(
+                f"gen{g} {after[g][0] - before.get(g, (0, 0))[0]:.0f}x "
+                f"{(after[g][1] - before.get(g, (0, 0))[1]) * 1000:.1f} ms" for g in sorted(after)
+            ))  # fmt: skip
         calls = await upstream_calls(port) - calls
     finally:
         stop(service)

@@ -42,7 +42,10 @@ __all__ = ["CommandLoop"]
 
 LOG = logging.getLogger(__name__)
 
+# Assignment and lag are refreshed by a task of their own (never inside a batch's step): every
+# LAG_REFRESH_S once partitions are assigned, every ASSIGNMENT_POLL_S until then.
 LAG_REFRESH_S: Final = 5.0
+ASSIGNMENT_POLL_S: Final = 0.1
 # Handled batches whose events may await their acknowledgements at once.
 MAX_FLIGHTS: Final = 4
 # Offsets of acknowledged batches are committed together at most this often. At a steady rate a
@@ -91,7 +94,6 @@ class CommandLoop:
         self.assigned = False
         self.healthy = True
         self._failures = 0
-        self._last_lag = 0.0
         self._lag = ConsumerLag(CONSUMER_LAG, ctx.service)
         self._latency = {t: HANDLER_LATENCY.labels(ctx.service, t) for t in self.records.routes}
         # Next offsets of landed batches not committed yet, and those of the last commit sent.
@@ -117,13 +119,17 @@ class CommandLoop:
         consumer = AsyncConsumer(config)
         await consumer.subscribe(list(self.records.routes))
         flights: deque[_Flight] = deque()
+        watcher = asyncio.create_task(self._watch_assignment(consumer, stop), name="assignment-and-lag")
         try:
             while not stop.is_set():
                 await self._step(consumer, flights, stop)
             await self._finish(consumer, flights)
         finally:
+            watcher.cancel()
             for flight in flights:
                 flight.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             await consumer.close()
 
     async def _step(self, consumer: AsyncConsumer, flights: deque[_Flight], stop: asyncio.Event) -> None:
@@ -142,7 +148,6 @@ class CommandLoop:
         await self._commit_due(consumer)
         if failure is not None:
             await self._back_off(consumer, failure, rewind_to, stop)
-        await self._refresh_state(consumer)
 
     async def _land_ready(
         self, flights: deque[_Flight], failure: TransientFailure | None, rewind_to: list[Message]
@@ -265,11 +270,14 @@ class CommandLoop:
             LOG.warning("consumer error", extra={"error": str(err)})
         return False
 
+    async def _watch_assignment(self, consumer: AsyncConsumer, stop: asyncio.Event) -> None:
+        """Keep ``assigned`` and the lag gauge current, beside the batches (their broker-side
+        lookups and thread hops never hold up a step)."""
+        while not stop.is_set():
+            await self._refresh_state(consumer)
+            await sleep_unless(stop, LAG_REFRESH_S if self.assigned else ASSIGNMENT_POLL_S)
+
     async def _refresh_state(self, consumer: AsyncConsumer) -> None:
-        now = time.monotonic()
-        if now - self._last_lag < LAG_REFRESH_S and self.assigned:
-            return
-        self._last_lag = now
         try:
             assignment = await consumer.assignment()
             self.assigned = bool(assignment)

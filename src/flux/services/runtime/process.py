@@ -17,10 +17,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from prometheus_client import REGISTRY
+
 from flux.kafka.config import producer_config
 from flux.kafka.dead_letter import DeadLetterPublisher
 from flux.kafka.producer import AsyncProducer
 from flux.kafka.recent_ids import RecentIds
+from flux.observability.gc_pauses import GcPauseRecorder
 from flux.observability.logging import configure_logging
 from flux.observability.probes import ProbeEndpoints, serve_probes
 from flux.resilience import RetryPolicy
@@ -173,8 +176,9 @@ async def run_service(
 
 
 def serve(name: str, builder: ServiceBuilder, settings: Settings, *, host: str, port: int) -> int:
-    """Process entry point: logging, signal handling, then :func:`run_service`."""
+    """Process entry point: logging, collector pause metrics, signal handling, then :func:`run_service`."""
     configure_logging(settings, service=name)
+    GcPauseRecorder(REGISTRY).install()
 
     async def main() -> None:
         stop = asyncio.Event()
