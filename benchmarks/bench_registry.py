@@ -13,7 +13,8 @@ Measures, on one registry process:
   a bare consumer reading the same records;
 * ``--workers`` 1 and 2 (private nodes on fresh topics): ``GET /schemas/ids/{id}`` and
   ``POST /subjects/{s}`` lookups per second, next to the bare handler run as as many processes
-  (``SO_REUSEPORT``), in alternating rounds, the load coming from CLIENT_PROCESSES processes of
+  (``SO_REUSEPORT``) answering GETs and answering the lookups' own POSTs (reading their bodies,
+  as any handler of them must), in alternating rounds, the load coming from CLIENT_PROCESSES processes of
   the same client;
 * registrations per second and p99 with WRITERS concurrent clients, directly on the leader of a
   two-node cluster and through its follower (forwarded);
@@ -317,7 +318,9 @@ def run_bare_servers(port: int, processes: int) -> list[subprocess.Popen[bytes]]
         "from aiohttp import web\n"
         f"body = {json.dumps(json.dumps({'schema': schema_text(1)}))}.encode()\n"
         "async def h(r): return web.Response(body=body, content_type='application/vnd.schemaregistry.v1+json')\n"
+        "async def p(r):\n    await r.read()\n    return await h(r)\n"
         "app = web.Application(); app.router.add_get('/schemas/ids/{id}', h)\n"
+        "app.router.add_post('/subjects/{s}', p)\n"
         f"web.run_app(app, host='127.0.0.1', port={port}, access_log=None, print=None, reuse_port=True)\n"
     )
     return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(processes)]
@@ -405,6 +408,7 @@ class WorkerFigures:
     by_id: float
     lookups: float
     bare: float
+    bare_post: float  # the bare handler answering the lookups' own POSTs (their bodies read)
 
 
 async def bench_workers(
@@ -428,12 +432,16 @@ async def bench_workers(
             tuple(json.dumps({"schema": t}).encode() for t in texts),
         )
         bare_load = Load("GET", tuple(f"http://127.0.0.1:{bare_port}/schemas/ids/{n}" for n in range(100)))
-        rounds: dict[str, list[float]] = {"id": [], "lookup": [], "bare": []}
+        bare_post = Load(
+            "POST", tuple(f"http://127.0.0.1:{bare_port}/subjects/{s}" for s in subjects), lookup.bodies
+        )
+        rounds: dict[str, list[float]] = {"id": [], "lookup": [], "bare": [], "bare_post": []}
         seconds = LOOKUP_SECONDS / ROUNDS
         for _ in range(ROUNDS):
             rounds["id"].append(hammer_many(pool, by_id, seconds))
             rounds["lookup"].append(hammer_many(pool, lookup, seconds))
             rounds["bare"].append(hammer_many(pool, bare_load, seconds))
+            rounds["bare_post"].append(hammer_many(pool, bare_post, seconds))
     finally:
         for process in bare:
             process.terminate()
@@ -444,6 +452,7 @@ async def bench_workers(
         statistics.median(rounds["id"]),
         statistics.median(rounds["lookup"]),
         statistics.median(rounds["bare"]),
+        statistics.median(rounds["bare_post"]),
     )
 
 
@@ -583,6 +592,10 @@ async def main() -> int:
             f"    {f.workers} worker{'s' if f.workers > 1 else ' '}  GET /schemas/ids/{{id}} {f.by_id:8,.0f}/s   "
             f"POST /subjects/{{s}} lookups {f.lookups:8,.0f}/s   bare handler x{f.workers}: {f.bare:8,.0f}/s   "
             f"lookup/bare {f.lookups / f.bare:.0%}   GET/POST {f.by_id / f.lookups:.2f}x (target <= 1.5x)"
+        )
+        print(
+            f"               bare handler x{f.workers} answering the same POSTs (bodies read): "
+            f"{f.bare_post:8,.0f}/s   lookup/bare POST {f.lookups / f.bare_post:.0%}"
         )
     one, two = scaled
     print(

@@ -123,12 +123,14 @@ class KafkaRecordLog:
         """Wait for Kafka and the topic (creating it when configured to); the high watermark."""
         while True:
             try:
-                if self._create_topic is not None:
+                metadata = await consumer.list_topics(timeout_s=5.0)
+                self.cluster_id = metadata.cluster_id
+                # An admin client costs a connection and its metadata: only when the topic is missing.
+                if self._create_topic is not None and self.topic not in metadata.topics:
                     spec = self._create_topic
                     if await asyncio.to_thread(ensure_topics, self.settings, [spec], timeout=5.0):
                         LOG.info("created the registry topic", extra={"topic": self.topic})
                 _, high = await consumer.get_watermark_offsets(partition, timeout_s=5.0)
-                self.cluster_id = (await consumer.list_topics(timeout_s=5.0)).cluster_id
                 return high
             except Exception as exc:  # KafkaException while the broker starts
                 self.consumer_error = str(exc)
