@@ -108,7 +108,6 @@ class AsyncProducer:
             acks.future.set_result(None)
             return acks.future
         produce, on_delivery = self._producer.produce, acks.on_delivery
-        queued = 0
         try:
             for topic, value, key in records:
                 try:
@@ -118,9 +117,8 @@ class AsyncProducer:
                 except KafkaException as exc:
                     raise DeliveryError(f"{topic}: cannot queue record: {exc}") from exc
                 self._pending += 1
-                queued += 1
         except DeliveryError:
-            acks.abandon(len(records) - queued)
+            acks.future.cancel()  # nobody awaits it; the queued records' reports still count down
             raise
         finally:
             self._started()
@@ -190,8 +188,3 @@ class _BatchAcks:
             future.set_exception(DeliveryError(f"{msg.topic()}: {KafkaException(err)}"))
         elif self.remaining <= 0:
             future.set_result(None)
-
-    def abandon(self, unqueued: int) -> None:
-        """``unqueued`` records never reached librdkafka: nobody will await this batch."""
-        self.remaining -= unqueued
-        self.future.cancel()
