@@ -15,16 +15,17 @@ Measures, on one registry process:
   ``POST /subjects/{s}`` lookups per second, next to the bare handler run as as many processes
   (``SO_REUSEPORT``) answering GETs and answering the lookups' own POSTs (reading their bodies,
   as any handler of them must), in alternating rounds, the load coming from CLIENT_PROCESSES processes of
-  the same client;
+  the same client; and the servers' own CPU per request (all their processes and threads, from
+  ``/proc``), since the clients share the cores: requests per server CPU-second is the per-core rate;
 * registrations per second and p99 with WRITERS concurrent clients, directly on the leader of a
   two-node cluster and through its follower (forwarded);
 * leader takeover over TAKEOVERS SIGKILLs of the leader of two nodes with a 6 s session: from the
   kill to the first write acknowledged through the survivor (the killed node is started again
   and follows before the next kill); min / median / max.
 
-Targets: >= 5,000 id lookups/s; replay of 10,000 schemas < 5 s; lookups per worker at least the
-bare handler's per process, POST lookups within 1.5x of GET by id. Prints a table with the ratios
-(asserts nothing); exits 0. ``--quick`` runs a small version (100 subjects, 1,000 schemas to
+Targets: >= 5,000 id lookups/s; replay of 10,000 schemas < 5 s; lookups per server CPU-second at
+least the bare handler's (answering the same POSTs), POST lookups within 1.5x of GET by id.
+Prints a table with the ratios (asserts nothing); exits 0. ``--quick`` runs a small version (100 subjects, 1,000 schemas to
 replay, one short lookup round, 2 takeovers) to check the benchmark itself in a few minutes.
 """
 
@@ -43,6 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -305,11 +307,53 @@ def _hammer_in_child(load: Load, seconds: float) -> tuple[int, float]:
     return asyncio.run(hammer_load(load, seconds))
 
 
-def hammer_many(pool: concurrent.futures.Executor, load: Load, seconds: float) -> float:
-    """Requests per second from CLIENT_PROCESSES client processes at once."""
+@dataclasses.dataclass(frozen=True)
+class Round:
+    """One load round: requests/s seen by the clients, and the server's CPU per request."""
+
+    rate: float
+    cpu_us: float  # CPU time of the server's processes (all threads) per answered request
+
+    @property
+    def per_cpu_second(self) -> float:
+        """Requests per second of server CPU: the rate one fully busy core would sustain."""
+        return 1e6 / self.cpu_us if self.cpu_us > 0 else 0.0
+
+
+def tree_cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of ``pids`` and every process below them (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo, seen = 0.0, list(pids), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+    return total
+
+
+def hammer_measured(
+    pool: concurrent.futures.Executor, load: Load, seconds: float, server_pids: Sequence[int]
+) -> Round:
+    """Requests/s from CLIENT_PROCESSES client processes at once, and the CPU the server processes ``server_pids`` spent meanwhile.
+
+    On a host whose cores the clients share, requests/s says how the cores were split as much as
+    what the server costs; CPU per request is the server's own cost, whatever the split.
+    """
+    before = tree_cpu_seconds(server_pids)
     futures = [pool.submit(_hammer_in_child, load, seconds) for _ in range(CLIENT_PROCESSES)]
     results = [f.result() for f in futures]
-    return sum(done / elapsed for done, elapsed in results)
+    spent = tree_cpu_seconds(server_pids) - before
+    answered = sum(done for done, _ in results)
+    rate = sum(done / elapsed for done, elapsed in results)
+    return Round(rate, spent / answered * 1e6 if answered and server_pids else 0.0)
 
 
 def run_bare_servers(port: int, processes: int) -> list[subprocess.Popen[bytes]]:
@@ -405,10 +449,10 @@ async def register_many(url: str, subjects: list[str], texts: list[str], limit_s
 @dataclasses.dataclass
 class WorkerFigures:
     workers: int
-    by_id: float
-    lookups: float
-    bare: float
-    bare_post: float  # the bare handler answering the lookups' own POSTs (their bodies read)
+    by_id: Round
+    lookups: Round
+    bare: Round
+    bare_post: Round  # the bare handler answering the lookups' own POSTs (their bodies read)
 
 
 async def bench_workers(
@@ -435,25 +479,25 @@ async def bench_workers(
         bare_post = Load(
             "POST", tuple(f"http://127.0.0.1:{bare_port}/subjects/{s}" for s in subjects), lookup.bodies
         )
-        rounds: dict[str, list[float]] = {"id": [], "lookup": [], "bare": [], "bare_post": []}
+        rounds: dict[str, list[Round]] = {"id": [], "lookup": [], "bare": [], "bare_post": []}
         seconds = LOOKUP_SECONDS / ROUNDS
+        ours, theirs = [node.process.pid], [p.pid for p in bare]
         for _ in range(ROUNDS):
-            rounds["id"].append(hammer_many(pool, by_id, seconds))
-            rounds["lookup"].append(hammer_many(pool, lookup, seconds))
-            rounds["bare"].append(hammer_many(pool, bare_load, seconds))
-            rounds["bare_post"].append(hammer_many(pool, bare_post, seconds))
+            rounds["id"].append(hammer_measured(pool, by_id, seconds, ours))
+            rounds["lookup"].append(hammer_measured(pool, lookup, seconds, ours))
+            rounds["bare"].append(hammer_measured(pool, bare_load, seconds, theirs))
+            rounds["bare_post"].append(hammer_measured(pool, bare_post, seconds, theirs))
     finally:
         for process in bare:
             process.terminate()
             process.wait()
         node.stop()
-    return WorkerFigures(
-        workers,
-        statistics.median(rounds["id"]),
-        statistics.median(rounds["lookup"]),
-        statistics.median(rounds["bare"]),
-        statistics.median(rounds["bare_post"]),
-    )
+    return WorkerFigures(workers, *(median_round(rounds[k]) for k in ("id", "lookup", "bare", "bare_post")))
+
+
+def median_round(rounds: list[Round]) -> Round:
+    """The median rate and, independently, the median CPU per request of ``rounds``."""
+    return Round(statistics.median(r.rate for r in rounds), statistics.median(r.cpu_us for r in rounds))
 
 
 async def leader_and_follower(nodes: list[Node], limit_s: float = 60.0) -> tuple[Node, Node]:
@@ -589,18 +633,27 @@ async def main() -> int:
     print(f"  --workers (load from {CLIENT_PROCESSES} client processes, {CONCURRENCY} connections each):")
     for f in scaled:
         print(
-            f"    {f.workers} worker{'s' if f.workers > 1 else ' '}  GET /schemas/ids/{{id}} {f.by_id:8,.0f}/s   "
-            f"POST /subjects/{{s}} lookups {f.lookups:8,.0f}/s   bare handler x{f.workers}: {f.bare:8,.0f}/s   "
-            f"lookup/bare {f.lookups / f.bare:.0%}   GET/POST {f.by_id / f.lookups:.2f}x (target <= 1.5x)"
+            f"    {f.workers} worker{'s' if f.workers > 1 else ' '}  GET /schemas/ids/{{id}} {f.by_id.rate:8,.0f}/s   "
+            f"POST /subjects/{{s}} lookups {f.lookups.rate:8,.0f}/s   bare handler x{f.workers}: {f.bare.rate:8,.0f}/s   "
+            f"lookup/bare {f.lookups.rate / f.bare.rate:.0%}   GET/POST {f.by_id.rate / f.lookups.rate:.2f}x "
+            "(target <= 1.5x)"
         )
         print(
             f"               bare handler x{f.workers} answering the same POSTs (bodies read): "
-            f"{f.bare_post:8,.0f}/s   lookup/bare POST {f.lookups / f.bare_post:.0%}"
+            f"{f.bare_post.rate:8,.0f}/s   lookup/bare POST {f.lookups.rate / f.bare_post.rate:.0%}"
+        )
+        per_core = f.lookups.per_cpu_second / f.bare_post.per_cpu_second
+        print(
+            f"               per server CPU-second: GET {f.by_id.per_cpu_second:8,.0f}   lookups "
+            f"{f.lookups.per_cpu_second:8,.0f} ({f.lookups.cpu_us:.1f} us each)   bare GET "
+            f"{f.bare.per_cpu_second:8,.0f}   bare POST {f.bare_post.per_cpu_second:8,.0f} "
+            f"({f.bare_post.cpu_us:.1f} us each)   lookups per core / bare POST per core {per_core:.0%} "
+            f"(target >= 100%: {verdict(per_core >= 1.0)})"
         )
     one, two = scaled
     print(
-        f"    scaling 1 -> 2 workers: GET x{two.by_id / one.by_id:.2f}, lookups x{two.lookups / one.lookups:.2f} "
-        f"(bare handler x{two.bare / one.bare:.2f})"
+        f"    scaling 1 -> 2 workers: GET x{two.by_id.rate / one.by_id.rate:.2f}, "
+        f"lookups x{two.lookups.rate / one.lookups.rate:.2f} (bare handler x{two.bare.rate / one.bare.rate:.2f})"
     )
     c = cluster
     print(

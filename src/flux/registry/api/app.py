@@ -1,4 +1,4 @@
-"""The aiohttp application: routes plus error, metrics, auth, readiness and write-routing middlewares.
+"""The aiohttp application: routes, each inside one pipeline of metrics, errors, auth, readiness and write routing.
 
 Probes, as on every Flux component: ``GET /health`` is liveness (200 while the process serves HTTP,
 with the node's role and replay state), ``GET /ready`` is readiness (200 once the log is replayed up
@@ -27,7 +27,7 @@ from .forwarding import ClusterView, WriteRouter
 from .http import json_response
 from .metrics import CONTENT_TYPE_LATEST, RegistryMetrics
 from .openapi import openapi_document
-from .routes import RegistryRoutes, ServerIdentity, is_read_only_post
+from .routes import RegistryRoutes, Routes, ServerIdentity, is_read_only_post
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "WORKER_HEADER", "AppOptions", "LogStatus", "build_app"]
 
@@ -87,17 +87,33 @@ class AppOptions:
     cache_bytes: int = DEFAULT_CACHE_BYTES
 
 
+UNMATCHED_PATH: Final = "/{flux_unmatched:.*}"  # the catch-all route, added last
+_UNMATCHED: Final = "/{flux_unmatched}"  # its canonical form (what resources report)
+
+
 def _route_of(request: web.Request) -> str:
     info = request.match_info
-    if info.http_exception is not None:
+    resource = info.route.resource
+    if info.http_exception is not None or resource is None or resource.canonical == _UNMATCHED:
         return "unmatched"
-    return info.route.resource.canonical if info.route.resource is not None else "unmatched"
+    return resource.canonical
 
 
-def _is_write(request: web.Request) -> bool:
+async def _unmatched(request: web.Request) -> web.StreamResponse:
+    """What no route matches: 405 (with ``Allow``) when another method matches the path, else 404."""
+    allowed: set[str] = set()
+    for resource in request.app.router.resources():
+        if resource.canonical != _UNMATCHED:
+            _, methods = await resource.resolve(request)
+            allowed |= methods
+    if allowed:
+        raise web.HTTPMethodNotAllowed(request.method, allowed)
+    raise web.HTTPNotFound()
+
+
+def _is_write(request: web.Request, route: str) -> bool:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False
-    route = _route_of(request)
     if request.method == "POST" and is_read_only_post(route):
         return False
     return route not in UNGUARDED
@@ -125,12 +141,49 @@ def build_app(
     # (the same label sets prometheus_client keeps children for), not on every request
     children: dict[tuple[str, str, int], tuple[Counter, Histogram, Gauge | None]] = {}
 
-    @web.middleware
-    async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        started = time.perf_counter()
-        response = await handler(request)
-        route = _route_of(request)
-        status = response.status
+    def error_answer(request: web.Request, exc: Exception) -> web.Response:
+        """The Confluent-shaped answer to an exception escaping a handler (HTTP errors re-raised)."""
+        if isinstance(exc, RegistryError):
+            if exc.http_status >= 500:
+                LOG.warning("request failed", extra={"path": request.path, "error": exc.message})
+            return _error_response(exc.http_status, exc.error_code, exc.message)
+        if isinstance(exc, web.HTTPException):
+            if exc.status < 400:
+                raise exc
+            reason = exc.reason or "error"
+            response = _error_response(exc.status, exc.status, f"HTTP {exc.status} {reason}")
+            if exc.status == 405 and "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
+        LOG.error(
+            "unexpected error",
+            exc_info=exc,
+            extra={"path": request.path, "method": request.method},
+        )
+        return _error_response(500, ErrorCode.STORE_ERROR, "Internal error while handling the request")
+
+    def admission(request: web.Request, route: str) -> web.Response | None:
+        """Auth, then readiness: the refusal, or None when the request may go on."""
+        if request.path in UNGUARDED:
+            return None
+        users = options.users
+        if users is not None:
+            role = users.authenticate(request.headers.get("Authorization"))
+            if role is None:
+                response = _error_response(401, 401, "Unauthorized")
+                response.headers["WWW-Authenticate"] = 'Basic realm="flux-registry"'
+                return response
+            if role is Role.READ_ONLY and _is_write(request, route):
+                return _error_response(
+                    403, 40301, "User is denied operation on this resource (read-only user)"
+                )
+        if not log.ready:
+            return _error_response(
+                503, ErrorCode.OPERATION_TIMEOUT, "The registry is still replaying its log"
+            )
+        return None
+
+    def count(request: web.Request, route: str, status: int, seconds: float) -> None:
         found = children.get((request.method, route, status))
         if found is None:
             confluent = None
@@ -144,74 +197,42 @@ def build_app(
             children[(request.method, route, status)] = found
         requests, latency, confluent_count = found
         requests.inc()
-        latency.observe(time.perf_counter() - started)
+        latency.observe(seconds)
         if confluent_count is not None:
             confluent_count.inc()
-        return response
 
-    @web.middleware
-    async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except RegistryError as exc:
-            if exc.http_status >= 500:
-                LOG.warning("request failed", extra={"path": request.path, "error": exc.message})
-            return _error_response(exc.http_status, exc.error_code, exc.message)
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            reason = exc.reason or "error"
-            response = _error_response(exc.status, exc.status, f"HTTP {exc.status} {reason}")
-            if exc.status == 405 and "Allow" in exc.headers:
-                response.headers["Allow"] = exc.headers["Allow"]
+    def in_pipeline(handler: Handler) -> Handler:
+        """``handler`` inside what every request goes through, in this order: metrics around
+        errors around auth, readiness and write routing."""
+
+        async def pipeline(request: web.Request) -> web.StreamResponse:
+            started = time.perf_counter()
+            route = _route_of(request)
+            response: web.StreamResponse | None
+            try:
+                response = admission(request, route)
+                if response is None:
+                    if route != "unmatched" and _is_write(request, route):
+                        response = await router.route(request, handler)
+                    else:
+                        response = await handler(request)
+            except Exception as exc:  # every failure answers in Confluent's shape, and is counted
+                response = error_answer(request, exc)
+            count(request, route, response.status, time.perf_counter() - started)
             return response
-        except Exception:
-            LOG.exception("unexpected error", extra={"path": request.path, "method": request.method})
-            return _error_response(500, ErrorCode.STORE_ERROR, "Internal error while handling the request")
 
-    @web.middleware
-    async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        users = options.users
-        if users is None or request.path in UNGUARDED:
-            return await handler(request)
-        role = users.authenticate(request.headers.get("Authorization"))
-        if role is None:
-            response = _error_response(401, 401, "Unauthorized")
-            response.headers["WWW-Authenticate"] = 'Basic realm="flux-registry"'
-            return response
-        if role is Role.READ_ONLY and _is_write(request):
-            return _error_response(403, 40301, "User is denied operation on this resource (read-only user)")
-        return await handler(request)
+        return pipeline
 
-    @web.middleware
-    async def readiness_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not log.ready and request.path not in UNGUARDED:
-            return _error_response(
-                503, ErrorCode.OPERATION_TIMEOUT, "The registry is still replaying its log"
-            )
-        return await handler(request)
-
-    @web.middleware
-    async def routing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not _is_write(request) or _route_of(request) == "unmatched":
-            return await handler(request)
-        return await router.route(request, handler)
-
-    app = web.Application(
-        client_max_size=options.max_body_bytes,
-        middlewares=[
-            metrics_middleware,
-            error_middleware,
-            auth_middleware,
-            readiness_middleware,
-            routing_middleware,
-        ],
-    )
+    # No aiohttp middleware: aiohttp runs middlewares through a per-request wrapper (it sets the
+    # current app in a context manager) that costs more than the pipeline itself; the bare
+    # handler with one no-op middleware spent ~14% more CPU per request on this host.
+    app = web.Application(client_max_size=options.max_body_bytes)
+    api = Routes(app.router, in_pipeline)
     identity = ServerIdentity(lambda: log.cluster_id, options.registry_cluster_id, options.version)
     routes = RegistryRoutes(
         service, identity, cache_entries=options.cache_entries, cache_bytes=options.cache_bytes
     )
-    routes.add_to(app)
+    routes.add_to(api)
     if options.workers > 1:
         worker = str(os.getpid())
 
@@ -259,10 +280,11 @@ def build_app(
     async def openapi(request: web.Request) -> web.Response:
         return json_response(openapi_document())
 
-    app.router.add_get("/health", health)
-    app.router.add_get("/ready", ready)
-    app.router.add_get("/metrics", prometheus)
-    app.router.add_get("/openapi.json", openapi)
+    api.get("/health", health)
+    api.get("/ready", ready)
+    api.get("/metrics", prometheus)
+    api.get("/openapi.json", openapi)
+    api.bare("*", UNMATCHED_PATH, _unmatched)  # last: only what no other route matches
 
     async def close_router(_: web.Application) -> None:
         await router.close()

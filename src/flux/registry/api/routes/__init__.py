@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from aiohttp import web
-
 from flux.registry.core.answers import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, AnswerCache
 from flux.registry.core.service import RegistryService
 
 from .compatibility import CompatibilityRoutes
 from .config import ConfigRoutes
-from .prefix import CONTEXT_PREFIX
+from .prefix import CONTEXT_PREFIX, Routes
 from .schemas import SchemaRoutes, ServerIdentity
 from .subjects import SubjectRoutes
 
-__all__ = ["READ_ONLY_POSTS", "RegistryRoutes", "ServerIdentity", "is_read_only_post"]
+__all__ = ["READ_ONLY_POSTS", "RegistryRoutes", "Routes", "ServerIdentity", "is_read_only_post"]
 
 # POST routes that only read (lookups and compatibility checks): allowed to read-only users and
 # answered locally by followers.
@@ -54,6 +52,6 @@ class RegistryRoutes:
             CompatibilityRoutes(service),
         )
 
-    def add_to(self, app: web.Application) -> None:
+    def add_to(self, routes: Routes) -> None:
         for part in self._parts:
-            part.add_to(app.router)
+            part.add_to(routes)

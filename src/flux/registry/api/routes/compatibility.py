@@ -8,7 +8,7 @@ from flux.registry.core.requests import parse_version, schema_request
 from flux.registry.core.service import RegistryService
 
 from ..http import json_response, query_bool, read_json_object
-from .prefix import add_route
+from .prefix import Routes
 
 __all__ = ["CompatibilityRoutes"]
 
@@ -19,9 +19,9 @@ class CompatibilityRoutes:
     def __init__(self, service: RegistryService) -> None:
         self._compatibility = service.compatibility
 
-    def add_to(self, router: web.UrlDispatcher) -> None:
-        add_route(router, "POST", "/compatibility/subjects/{subject}/versions", self.check_all)
-        add_route(router, "POST", "/compatibility/subjects/{subject}/versions/{version}", self.check_version)
+    def add_to(self, routes: Routes) -> None:
+        routes.add("POST", "/compatibility/subjects/{subject}/versions", self.check_all)
+        routes.add("POST", "/compatibility/subjects/{subject}/versions/{version}", self.check_version)
 
     async def _check(self, request: web.Request, version: int | None) -> web.Response:
         body = await read_json_object(request)

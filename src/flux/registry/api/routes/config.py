@@ -15,7 +15,7 @@ from flux.registry.core.service import RegistryService
 from flux.registry.core.subject_config import LEVEL_KEY, LEVEL_UPDATE_KEY
 
 from ..http import json_response, query_bool, read_json_object
-from .prefix import add_route, request_context
+from .prefix import Routes, request_context
 
 __all__ = ["ConfigRoutes"]
 
@@ -26,7 +26,7 @@ class ConfigRoutes:
     def __init__(self, service: RegistryService) -> None:
         self._config = service.config
 
-    def add_to(self, router: web.UrlDispatcher) -> None:
+    def add_to(self, routes: Routes) -> None:
         for method, path, handler in (
             ("GET", "/config", self.get_global_config),
             ("PUT", "/config", self.put_global_config),
@@ -40,7 +40,7 @@ class ConfigRoutes:
             ("PUT", "/mode/{subject}", self.put_subject_mode),
             ("DELETE", "/mode/{subject}", self.delete_subject_mode),
         ):
-            add_route(router, method, path, handler)
+            routes.add(method, path, handler)
 
     def _subject(self, request: web.Request) -> str | None:
         """The key a request acts on: the path's subject, else the prefix's context (None: global)."""

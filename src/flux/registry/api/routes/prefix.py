@@ -5,7 +5,7 @@ subjects/s`` is ``/subjects/:.ctx:s``), and routes without a subject see the con
 :func:`request_context` (ids, lists, the context's own config and mode).
 
 Example:
-    >>> add_route(router, "GET", "/subjects/{subject}/versions", handler)  # doctest: +SKIP
+    >>> Routes(app.router).add("GET", "/subjects/{subject}/versions", handler)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from aiohttp import web
 
 from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of, qualify_in
 
-__all__ = ["CONTEXT_PREFIX", "add_route", "request_context", "subject_prefix_query", "subject_query"]
+__all__ = ["CONTEXT_PREFIX", "Routes", "request_context", "subject_prefix_query", "subject_query"]
 
 CONTEXT_PREFIX: Final = "/contexts/{context}"
-_CONTEXT_KEY: Final = "flux.registry.context"
+_CONTEXT_KEY: Final = web.RequestKey("flux.registry.context", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -35,10 +35,32 @@ def _in_context(handler: Handler) -> Handler:
     return qualified
 
 
-def add_route(router: web.UrlDispatcher, method: str, path: str, handler: Handler) -> None:
-    """Add ``path`` and its ``/contexts/{context}`` twin."""
-    router.add_route(method, path, handler)
-    router.add_route(method, CONTEXT_PREFIX + path, _in_context(handler))
+class Routes:
+    """Where the route parts add their handlers: ``router``, each handler inside ``wrap`` (the
+    application's request pipeline), every route of the API with its ``/contexts/{context}`` twin."""
+
+    __slots__ = ("_router", "_wrap")
+
+    def __init__(self, router: web.UrlDispatcher, wrap: Callable[[Handler], Handler] | None = None) -> None:
+        self._router = router
+        self._wrap: Callable[[Handler], Handler] = wrap if wrap is not None else _unwrapped
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        """Add ``path`` and its ``/contexts/{context}`` twin."""
+        self._router.add_route(method, path, self._wrap(handler))
+        self._router.add_route(method, CONTEXT_PREFIX + path, self._wrap(_in_context(handler)))
+
+    def get(self, path: str, handler: Handler) -> None:
+        """Add ``GET`` (and ``HEAD``) ``path`` alone: no context twin."""
+        self._router.add_get(path, self._wrap(handler))
+
+    def bare(self, method: str, path: str, handler: Handler) -> None:
+        """Add ``method`` ``path`` alone (probes, the catch-all)."""
+        self._router.add_route(method, path, self._wrap(handler))
+
+
+def _unwrapped(handler: Handler) -> Handler:
+    return handler
 
 
 def request_context(request: web.Request) -> str:

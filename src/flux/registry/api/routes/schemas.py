@@ -13,7 +13,7 @@ from flux.registry.core.service import RegistryService
 from flux.schemas.types import SchemaType
 
 from ..http import CONTENT_TYPE, json_body, json_response, paginate, query_bool
-from .prefix import add_route, subject_prefix_query, subject_query
+from .prefix import Routes, subject_prefix_query, subject_query
 
 __all__ = ["SchemaRoutes", "ServerIdentity"]
 
@@ -53,11 +53,11 @@ class SchemaRoutes:
         # part of the key.
         self.id_bodies = id_bodies if id_bodies is not None else AnswerCache("schema_by_id")
 
-    def add_to(self, router: web.UrlDispatcher) -> None:
-        router.add_get("/", self.root)
-        router.add_get("/contexts", self.contexts)
-        router.add_get("/v1/metadata/id", self.cluster_id)
-        router.add_get("/v1/metadata/version", self.server_version)
+    def add_to(self, routes: Routes) -> None:
+        routes.get("/", self.root)
+        routes.get("/contexts", self.contexts)
+        routes.get("/v1/metadata/id", self.cluster_id)
+        routes.get("/v1/metadata/version", self.server_version)
         for path, handler in (
             ("/schemas/types", self.schema_types),
             ("/schemas", self.list_schemas),
@@ -67,7 +67,7 @@ class SchemaRoutes:
             ("/schemas/ids/{id}/versions", self.versions_by_id),
             ("/schemas/guids/{guid}", self.schema_by_guid),
         ):
-            add_route(router, "GET", path, handler)
+            routes.add("GET", path, handler)
 
     async def root(self, request: web.Request) -> web.Response:
         return json_response({})

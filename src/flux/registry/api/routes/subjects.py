@@ -18,7 +18,7 @@ from ..http import (
     query_pairs,
     read_json_object,
 )
-from .prefix import add_route, subject_prefix_query
+from .prefix import Routes, subject_prefix_query
 
 __all__ = ["SubjectRoutes"]
 
@@ -36,7 +36,7 @@ class SubjectRoutes:
         # bytes) -> (status, encoded answer). Dropped whenever the state changes.
         self.lookups = lookups if lookups is not None else AnswerCache("lookup", service.reads.generation)
 
-    def add_to(self, router: web.UrlDispatcher) -> None:
+    def add_to(self, routes: Routes) -> None:
         for method, path, handler in (
             ("GET", "/subjects", self.list_subjects),
             ("POST", "/subjects/{subject}", self.lookup),
@@ -49,7 +49,7 @@ class SubjectRoutes:
             ("GET", "/subjects/{subject}/versions/{version}/schema", self.raw_version),
             ("GET", "/subjects/{subject}/versions/{version}/referencedby", self.referenced_by),
         ):
-            add_route(router, method, path, handler)
+            routes.add(method, path, handler)
 
     async def list_subjects(self, request: web.Request) -> web.Response:
         names = self._reads.subjects(
