@@ -23,7 +23,7 @@ import httpx
 
 from flux.cli.errors import CliError, ExitCode
 from flux.schema_tools.registry_rest import SchemaVersion, compatibility_request, level_of
-from flux.schemas.error_codes import ErrorCode
+from flux.schemas.error_codes import ErrorCode, is_not_found
 from flux.settings import Settings
 
 __all__ = ["REGISTRY_TIMEOUT_S", "RegistryHttp", "SchemaVersion"]
@@ -32,11 +32,6 @@ REGISTRY_TIMEOUT_S: Final = 10.0
 """Seconds per request before the registry counts as unavailable."""
 
 CONTENT_TYPE: Final = "application/vnd.schemaregistry.v1+json"
-
-_NOT_FOUND: Final = frozenset(
-    {ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.VERSION_NOT_FOUND, ErrorCode.SCHEMA_NOT_FOUND}
-)
-
 
 class RegistryHttp:
     """A small synchronous client of the registry's REST API (see the module docs).
@@ -181,7 +176,7 @@ class RegistryHttp:
             return CliError(f"subject {subject!r} has no version {version}", ExitCode.NOT_FOUND)
         if code == ErrorCode.INVALID_VERSION:
             return CliError(f"invalid version {version!r}: {message}", ExitCode.USAGE)
-        if code in _NOT_FOUND or status == 404:
+        if is_not_found(code, status):
             return CliError(f"not found: {message}", ExitCode.NOT_FOUND)
         if status in (401, 403):
             return CliError(

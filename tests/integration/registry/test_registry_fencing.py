@@ -77,3 +77,43 @@ async def test_a_fenced_leader_commits_nothing_and_leads_again_only_after_replay
     finally:
         await node.close()
         await log.close()
+
+
+async def test_the_leader_applies_its_commits_at_once_and_its_reader_never_applies_them_again(
+    stack: Any,
+) -> None:
+    topic = f"_schemas-own-{uuid.uuid4().hex[:8]}"
+    state = RegistryState()
+    applied: list[Any] = []
+
+    def apply(record: Any) -> None:
+        applied.append(record)
+        state.apply(record)
+
+    log = KafkaRecordLog(stack.settings, topic, apply, create_topic=registry_topic_spec(topic))
+    node = Leadership(
+        stack.settings, log, NodeIdentity(uuid.uuid4().hex, "http://node-a"), session_timeout_ms=6000
+    )
+    await log.start()
+    await node.start()
+    replica_state = RegistryState()
+    replica = KafkaRecordLog(stack.settings, topic, replica_state.apply)
+    try:
+        assert await until(lambda: node.is_leader, 30), "the only node did not take the lead"
+        for n in range(20):
+            before = log.position
+            await log.append([ModeRecord(f"s{n}", "READONLY"), ModeRecord(f"t{n}", "READWRITE")])
+            # in the state when the append returns, without the reader having fetched it
+            assert state.modes[f"s{n}"] == "READONLY" and state.modes[f"t{n}"] == "READWRITE"
+            assert log.position >= before + 2
+        await log.sync()  # the reader has now read past every one of those commits
+        await asyncio.sleep(0.5)
+        subjects = [r.subject for r in applied if isinstance(r, ModeRecord)]
+        assert subjects == [s for n in range(20) for s in (f"s{n}", f"t{n}")], "each applied once, in order"
+        await replica.start()
+        await replica.wait_ready()
+        assert replica_state.modes == state.modes, "a replay of the log builds the same state"
+    finally:
+        await replica.close()
+        await node.close()
+        await log.close()
