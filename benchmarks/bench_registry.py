@@ -6,7 +6,7 @@ Measures, on one registry process:
   bare aiohttp handler answering a fixed JSON body, measured by the same client in alternating
   rounds of the same run (the ceiling this machine's HTTP stack allows; medians reported);
 * register latency p50/p99 over 1,000 new subjects (each a Kafka write acknowledged by all
-  in-sync replicas, one committed transaction, applied before the answer), for Avro and for JSON Schema (parsed,
+  in-sync replicas and read back before the answer), for Avro and for JSON Schema (parsed,
   checked against its draft's meta-schema and its ``$ref``s resolved on every registration);
 * replay time of 10,000 schemas: records produced to a fresh topic, then a registry started on
   it; reported as the registry's own replay time and as process start to ``/ready`` 200, next to

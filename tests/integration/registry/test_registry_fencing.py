@@ -79,7 +79,7 @@ async def test_a_fenced_leader_commits_nothing_and_leads_again_only_after_replay
         await log.close()
 
 
-async def test_the_leader_applies_its_commits_at_once_and_its_reader_never_applies_them_again(
+async def test_every_commit_is_in_the_state_when_its_append_returns_applied_once_and_replayable(
     stack: Any,
 ) -> None:
     topic = f"_schemas-own-{uuid.uuid4().hex[:8]}"
@@ -103,7 +103,6 @@ async def test_the_leader_applies_its_commits_at_once_and_its_reader_never_appli
         for n in range(20):
             before = log.position
             await log.append([ModeRecord(f"s{n}", "READONLY"), ModeRecord(f"t{n}", "READWRITE")])
-            # in the state when the append returns, without the reader having fetched it
             assert state.modes[f"s{n}"] == "READONLY" and state.modes[f"t{n}"] == "READWRITE"
             assert log.position >= before + 2
         await log.sync()  # the reader has now read past every one of those commits

@@ -177,7 +177,7 @@ class KafkaRecordLog:
                     self.consumer_error = str(error)
                     LOG.warning("registry log consumer error", extra={"error": str(error)})
                 continue
-            if offset is None or offset < self._position:  # applied already (:meth:`apply_own`)
+            if offset is None:
                 continue
             self._apply_one(offset, message.key(), message.value())
             self._position = offset + 1
@@ -185,24 +185,6 @@ class KafkaRecordLog:
         if watermark is not None and watermark < self.high_watermark:
             self.high_watermark = max(watermark, self._position)
         self._check_ready(eof=eof)
-        self._release_waiters()
-        if self.on_batch is not None:
-            self.on_batch()
-
-    def apply_own(self, offsets: Sequence[int], encoded: Sequence[tuple[bytes, bytes | None]]) -> None:
-        """Apply a transaction this node just committed as the leader, without waiting for the reader.
-
-        Only for writes under the producer whose ``LEADER`` record the reader has applied: from
-        that record on, every record in the log is this leader's own (applied here already) or a
-        control record, since any other writer would have fenced this one before writing and
-        its commit would have failed. So the state stays the log's prefix up to ``max(offsets)``.
-        The reader skips these offsets when it reaches them.
-        """
-        for offset, (key, value) in sorted(zip(offsets, encoded, strict=True)):
-            if offset >= self._position:
-                self._apply_one(offset, key, value)
-                self._position = offset + 1
-        self.high_watermark = max(self.high_watermark, self._position)
         self._release_waiters()
         if self.on_batch is not None:
             self.on_batch()
@@ -276,7 +258,7 @@ class KafkaRecordLog:
 
         Raises:
             RegistryError: 50004 when this node does not lead (any more), 50001 when Kafka refuses
-                the write.
+                the write, 50002 when it is not applied in time.
         """
         writer = self.writer
         if writer is None:

@@ -9,8 +9,7 @@ this node the partition, it
    its open transaction;
 2. commits a ``LEADER`` record naming its URL, and waits until its own reader has applied it:
    everything any earlier leader committed lies before that record, so the state is complete;
-3. only then accepts writes: each ``append`` is one transaction, applied to the state as soon as
-   it commits (everything after the marker is this leader's own) and acknowledged then.
+3. only then accepts writes: each ``append`` is one transaction, acknowledged once applied.
 
 Ids are allocated from the state under the write lock, so two committed writes can never get the
 same id: a writer either holds the newest epoch and has read everything before its marker, or
@@ -290,15 +289,14 @@ class Leadership:
 
         Raises:
             RegistryError: 50004 when this node does not lead (or was fenced), 50001 when the
-                transaction failed.
+                transaction failed, 50002 when it was not applied in time.
         """
         async with self._txn_lock:
             producer = self._producer
             if producer is None or not self.is_leader:
                 raise NotLeaderError()
-            encoded = [encode_record(r) for r in records]
             try:
-                offsets = await producer.send([self._outgoing(key, value) for key, value in encoded])
+                offsets = await producer.send([self._outgoing(*encode_record(r)) for r in records])
             except ProducerFenced as exc:
                 self.fenced += 1
                 self._demote(f"fenced: {exc}", backoff=True)
@@ -308,9 +306,15 @@ class Leadership:
                 raise RegistryError(
                     500, ErrorCode.STORE_ERROR, f"Error while writing to the registry log: {exc}"
                 ) from None
-            # Committed under the fencing producer: apply it now rather than wait for the reader
-            # to fetch it back (a fetch round trip, up to its wait, on every registration).
-            self.log.apply_own(offsets, encoded)
+            # Wait for the reader rather than apply the commit here: once the reader has it, the
+            # coordinator has written the transaction's markers, so the next write's transaction
+            # does not meet this one still completing (CONCURRENT_TRANSACTIONS, then librdkafka's
+            # retry back-off: measured, acknowledging at once moved register p99 from ~20 to ~35 ms).
+            try:
+                await self.log.wait_applied(max(offsets))
+            except RegistryError:
+                self._demote("a committed write was not applied in time", backoff=True)
+                raise
 
     async def close(self) -> None:
         """Resign (when leading), leave the election and release the producer."""
