@@ -50,7 +50,8 @@ def exposed(registry: CollectorRegistry) -> dict[str, Metric]:
         labels = tuple(getattr(collector, "_labelnames", ()))
         for family in collector.collect():
             name = family.name + "_total" if family.type == "counter" else family.name
-            found[name] = Metric(name, family.type, labels)
+            # a custom collector's families (e.g. the registry's RequestStats) carry their own
+            found[name] = Metric(name, family.type, labels or tuple(getattr(family, "_labelnames", ())))
     return found
 
 

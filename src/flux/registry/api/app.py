@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from aiohttp import web
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import REGISTRY, generate_latest
 
 from flux.registry.core.answers import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES
 from flux.registry.core.errors import ErrorCode, RegistryError
@@ -133,13 +133,10 @@ def build_app(
 ) -> web.Application:
     """Assemble the registry application (``after_write``: awaited with the log position after
     each acknowledged write, before the answer; the server waits there for its sibling workers)."""
-    metrics = RegistryMetrics()
+    metrics = RegistryMetrics(uncounted_routes=UNGUARDED)
+    record = metrics.requests.record
     metrics.workers.set(options.workers)
     router = WriteRouter(cluster, leader_wait_s=options.leader_wait_s, after_write=after_write)
-
-    # (method, route, status) -> the metric children a request of it counts in: looked up once
-    # (the same label sets prometheus_client keeps children for), not on every request
-    children: dict[tuple[str, str, int], tuple[Counter, Histogram, Gauge | None]] = {}
 
     def error_answer(request: web.Request, exc: Exception) -> web.Response:
         """The Confluent-shaped answer to an exception escaping a handler (HTTP errors re-raised)."""
@@ -183,24 +180,6 @@ def build_app(
             )
         return None
 
-    def count(request: web.Request, route: str, status: int, seconds: float) -> None:
-        found = children.get((request.method, route, status))
-        if found is None:
-            confluent = None
-            if route not in UNGUARDED:
-                confluent = metrics.confluent.api_success if status < 400 else metrics.confluent.api_failure
-            found = (
-                metrics.requests.labels(request.method, route, str(status)),
-                metrics.latency.labels(route),
-                confluent,
-            )
-            children[(request.method, route, status)] = found
-        requests, latency, confluent_count = found
-        requests.inc()
-        latency.observe(seconds)
-        if confluent_count is not None:
-            confluent_count.inc()
-
     def in_pipeline(handler: Handler) -> Handler:
         """``handler`` inside what every request goes through, in this order: metrics around
         errors around auth, readiness and write routing."""
@@ -218,7 +197,7 @@ def build_app(
                         response = await handler(request)
             except Exception as exc:  # every failure answers in Confluent's shape, and is counted
                 response = error_answer(request, exc)
-            count(request, route, response.status, time.perf_counter() - started)
+            record(request.method, route, response.status, time.perf_counter() - started)
             return response
 
         return pipeline
@@ -271,7 +250,9 @@ def build_app(
         if log.replay_seconds is not None:
             metrics.replay_seconds.set(log.replay_seconds)
         created, deleted = service.reads.versions_by_type()
-        metrics.confluent.update(primary=cluster.is_leader, created=created, deleted=deleted)
+        metrics.confluent.update(
+            primary=cluster.is_leader, created=created, deleted=deleted, requests=metrics.requests
+        )
         # The node's own metrics, then the process's (process_*, python_*: prometheus_client's).
         response = web.Response(body=metrics.render() + generate_latest(REGISTRY))
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from flux.kafka.lag import ConsumerLag, consumer_lag_gauge
+from flux.registry.api.request_stats import RequestStats
 from flux.schemas.types import SchemaType
 
 __all__ = ["CONTENT_TYPE_LATEST", "CacheStats", "ConfluentMetrics", "RegistryMetrics"]
@@ -65,9 +66,16 @@ class ConfluentMetrics:
         self.custom_providers = gauge("custom_schema_provider_count", "Custom schema providers (none)")
 
     def update(
-        self, *, primary: bool, created: Mapping[SchemaType, int], deleted: Mapping[SchemaType, int]
+        self,
+        *,
+        primary: bool,
+        created: Mapping[SchemaType, int],
+        deleted: Mapping[SchemaType, int],
+        requests: RequestStats,
     ) -> None:
         self.leader.set(1 if primary else 0)
+        self.api_success.set(requests.successes())
+        self.api_failure.set(requests.failures())
         self.node_count.set(1)
         self.registered.set(sum(created.values()))
         self.deleted.set(sum(deleted.values()))
@@ -79,21 +87,11 @@ class ConfluentMetrics:
 class RegistryMetrics:
     """Requests, latency, stored schemas, readiness and replay lag."""
 
-    def __init__(self) -> None:
+    def __init__(self, uncounted_routes: frozenset[str] = frozenset()) -> None:
         self.collector = CollectorRegistry()
-        self.requests = Counter(
-            "flux_registry_requests_total",
-            "HTTP requests by method, route and status",
-            ["method", "route", "status"],
-            registry=self.collector,
-        )
-        self.latency = Histogram(
-            "flux_registry_request_seconds",
-            "HTTP request latency by route",
-            ["route"],
-            registry=self.collector,
-            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-        )
+        # plain ints per request, exported on scrape (request_stats)
+        self.requests = RequestStats(uncounted_routes=uncounted_routes)
+        self.collector.register(self.requests)
         self.schemas = Gauge(
             "flux_registry_schemas", "Schemas (distinct global ids) stored", registry=self.collector
         )
