@@ -33,6 +33,7 @@ REGISTRY_TIMEOUT_S: Final = 10.0
 
 CONTENT_TYPE: Final = "application/vnd.schemaregistry.v1+json"
 
+
 class RegistryHttp:
     """A small synchronous client of the registry's REST API (see the module docs).
 

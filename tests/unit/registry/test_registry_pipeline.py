@@ -25,7 +25,9 @@ def requests_counted(metrics: str, method: str, route: str, status: int) -> floa
 
 async def test_the_application_has_no_middleware_so_requests_skip_aiohttp_s_per_request_wrapper() -> None:
     state = RegistryState()
-    app = build_app(RegistryService(state, MemoryLog(state)), FakeLog(), FakeCluster(leader=True), AppOptions())
+    app = build_app(
+        RegistryService(state, MemoryLog(state)), FakeLog(), FakeCluster(leader=True), AppOptions()
+    )
     assert list(app.middlewares) == []
 
 
