@@ -98,3 +98,27 @@ async def test_an_unexpected_exception_in_a_handler_is_a_confluent_500_and_is_co
         }
         metrics = await (await http.get("/metrics")).text()
     assert requests_counted(metrics, "GET", "/subjects", 500) == 1
+
+
+async def test_a_read_only_user_is_refused_writes_by_route_in_every_context_and_by_method_elsewhere() -> None:
+    log = FakeLog()
+    log.replayed()
+    table = UserTable.from_text("admin:a:read-write\nviewer:v:read-only")
+    admin = {"Authorization": "Basic " + base64.b64encode(b"admin:a").decode()}
+    viewer = {"Authorization": "Basic " + base64.b64encode(b"viewer:v").decode()}
+    body = {"schema": '{"type": "string"}'}
+    async with client(log, options=AppOptions(users=table)) as http:
+        for prefix in ("", "/contexts/.ctx"):
+            registered = await http.post(f"{prefix}/subjects/s/versions", json=body, headers=admin)
+            assert registered.status == 200, await registered.text()
+            refused = await http.post(f"{prefix}/subjects/s/versions", json=body, headers=viewer)
+            assert refused.status == 403
+            assert (await refused.json())["error_code"] == 40301
+            assert (await http.delete(f"{prefix}/subjects/s", headers=viewer)).status == 403
+            lookup = await http.post(f"{prefix}/subjects/s", json=body, headers=viewer)  # a read
+            assert lookup.status == 200, await lookup.text()
+            assert (await http.get(f"{prefix}/subjects", headers=viewer)).status == 200
+        # what matches no route: refused by its method before it is found missing
+        assert (await http.post("/no/such/route", headers=viewer)).status == 403
+        assert (await http.get("/no/such/route", headers=viewer)).status == 404
+        assert (await http.post("/no/such/route", headers=admin)).status == 404

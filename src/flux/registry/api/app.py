@@ -28,6 +28,7 @@ from .http import json_response
 from .metrics import CONTENT_TYPE_LATEST, RegistryMetrics
 from .openapi import openapi_document
 from .routes import RegistryRoutes, Routes, ServerIdentity, is_read_only_post
+from .routes.prefix import canonical
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "WORKER_HEADER", "AppOptions", "LogStatus", "build_app"]
 
@@ -91,14 +92,6 @@ UNMATCHED_PATH: Final = "/{flux_unmatched:.*}"  # the catch-all route, added las
 _UNMATCHED: Final = "/{flux_unmatched}"  # its canonical form (what resources report)
 
 
-def _route_of(request: web.Request) -> str:
-    info = request.match_info
-    resource = info.route.resource
-    if info.http_exception is not None or resource is None or resource.canonical == _UNMATCHED:
-        return "unmatched"
-    return resource.canonical
-
-
 async def _unmatched(request: web.Request) -> web.StreamResponse:
     """What no route matches: 405 (with ``Allow``) when another method matches the path, else 404."""
     allowed: set[str] = set()
@@ -111,10 +104,10 @@ async def _unmatched(request: web.Request) -> web.StreamResponse:
     raise web.HTTPNotFound()
 
 
-def _is_write(request: web.Request, route: str) -> bool:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+def _is_write(method: str, route: str) -> bool:
+    if method in ("GET", "HEAD", "OPTIONS"):
         return False
-    if request.method == "POST" and is_read_only_post(route):
+    if method == "POST" and is_read_only_post(route):
         return False
     return route not in UNGUARDED
 
@@ -159,10 +152,9 @@ def build_app(
         )
         return _error_response(500, ErrorCode.STORE_ERROR, "Internal error while handling the request")
 
-    def admission(request: web.Request, route: str) -> web.Response | None:
-        """Auth, then readiness: the refusal, or None when the request may go on."""
-        if request.path in UNGUARDED:
-            return None
+    def admission(request: web.Request, write: bool) -> web.Response | None:
+        """Auth, then readiness, for a request to a guarded route (``write``: read-only users are
+        refused): the refusal, or None when the request may go on."""
         users = options.users
         if users is not None:
             role = users.authenticate(request.headers.get("Authorization"))
@@ -170,7 +162,7 @@ def build_app(
                 response = _error_response(401, 401, "Unauthorized")
                 response.headers["WWW-Authenticate"] = 'Basic realm="flux-registry"'
                 return response
-            if role is Role.READ_ONLY and _is_write(request, route):
+            if role is Role.READ_ONLY and write:
                 return _error_response(
                     403, 40301, "User is denied operation on this resource (read-only user)"
                 )
@@ -180,21 +172,26 @@ def build_app(
             )
         return None
 
-    def in_pipeline(handler: Handler) -> Handler:
-        """``handler`` inside what every request goes through, in this order: metrics around
-        errors around auth, readiness and write routing."""
+    def in_pipeline(handler: Handler, method: str, path: str) -> Handler:
+        """``handler`` of ``method`` ``path`` inside what every request goes through, in this
+        order: metrics around errors around auth, readiness and write routing. What depends on
+        the route alone (its name, whether it is guarded, whether it writes) is decided here, once."""
+        catch_all = path == UNMATCHED_PATH
+        route = "unmatched" if catch_all else canonical(path)
+        guarded = route not in UNGUARDED
+        write = not catch_all and _is_write(method, route)  # the catch-all routes nothing to the leader
 
         async def pipeline(request: web.Request) -> web.StreamResponse:
             started = time.perf_counter()
-            route = _route_of(request)
             response: web.StreamResponse | None
             try:
-                response = admission(request, route)
+                if catch_all:  # any method and path: a probe's is unguarded; readers refused by method
+                    unguarded = request.path in UNGUARDED
+                    response = None if unguarded else admission(request, _is_write(request.method, route))
+                else:
+                    response = admission(request, write) if guarded else None
                 if response is None:
-                    if route != "unmatched" and _is_write(request, route):
-                        response = await router.route(request, handler)
-                    else:
-                        response = await handler(request)
+                    response = await (router.route(request, handler) if write else handler(request))
             except Exception as exc:  # every failure answers in Confluent's shape, and is counted
                 response = error_answer(request, exc)
             record(request.method, route, response.status, time.perf_counter() - started)

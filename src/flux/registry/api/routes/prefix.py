@@ -17,11 +17,20 @@ from aiohttp import web
 
 from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of, qualify_in
 
-__all__ = ["CONTEXT_PREFIX", "Routes", "request_context", "subject_prefix_query", "subject_query"]
+__all__ = [
+    "CONTEXT_PREFIX",
+    "Routes",
+    "canonical",
+    "request_context",
+    "subject_prefix_query",
+    "subject_query",
+]
 
 CONTEXT_PREFIX: Final = "/contexts/{context}"
 _CONTEXT_KEY: Final = web.RequestKey("flux.registry.context", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Wraps a route's handler in the request pipeline: (handler, method, path as registered).
+Wrap = Callable[[Handler, str, str], Handler]
 
 
 def _in_context(handler: Handler) -> Handler:
@@ -37,29 +46,36 @@ def _in_context(handler: Handler) -> Handler:
 
 class Routes:
     """Where the route parts add their handlers: ``router``, each handler inside ``wrap`` (the
-    application's request pipeline), every route of the API with its ``/contexts/{context}`` twin."""
+    application's request pipeline, told the route's method and path once, when it is added),
+    every route of the API with its ``/contexts/{context}`` twin."""
 
     __slots__ = ("_router", "_wrap")
 
-    def __init__(self, router: web.UrlDispatcher, wrap: Callable[[Handler], Handler] | None = None) -> None:
+    def __init__(self, router: web.UrlDispatcher, wrap: Wrap | None = None) -> None:
         self._router = router
-        self._wrap: Callable[[Handler], Handler] = wrap if wrap is not None else _unwrapped
+        self._wrap: Wrap = wrap if wrap is not None else _unwrapped
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         """Add ``path`` and its ``/contexts/{context}`` twin."""
-        self._router.add_route(method, path, self._wrap(handler))
-        self._router.add_route(method, CONTEXT_PREFIX + path, self._wrap(_in_context(handler)))
+        twin = CONTEXT_PREFIX + path
+        self._router.add_route(method, path, self._wrap(handler, method, path))
+        self._router.add_route(method, twin, self._wrap(_in_context(handler), method, twin))
 
     def get(self, path: str, handler: Handler) -> None:
         """Add ``GET`` (and ``HEAD``) ``path`` alone: no context twin."""
-        self._router.add_get(path, self._wrap(handler))
+        self._router.add_get(path, self._wrap(handler, "GET", path))
 
     def bare(self, method: str, path: str, handler: Handler) -> None:
         """Add ``method`` ``path`` alone (probes, the catch-all)."""
-        self._router.add_route(method, path, self._wrap(handler))
+        self._router.add_route(method, path, self._wrap(handler, method, path))
 
 
-def _unwrapped(handler: Handler) -> Handler:
+def canonical(path: str) -> str:
+    """The route's name as aiohttp's resource reports it (``{name:regex}`` becomes ``{name}``)."""
+    return web.DynamicResource(path).canonical if "{" in path else path
+
+
+def _unwrapped(handler: Handler, method: str, path: str) -> Handler:
     return handler
 
 
