@@ -17,6 +17,8 @@ from aiohttp import web
 
 from flux.registry.core.qualified import DEFAULT_CONTEXT, context_of, qualify_in
 
+from ..hot_path import HotPath, SegmentHandler
+
 __all__ = [
     "CONTEXT_PREFIX",
     "Routes",
@@ -47,19 +49,42 @@ def _in_context(handler: Handler) -> Handler:
 class Routes:
     """Where the route parts add their handlers: ``router``, each handler inside ``wrap`` (the
     application's request pipeline, told the route's method and path once, when it is added),
-    every route of the API with its ``/contexts/{context}`` twin."""
+    every route of the API with its ``/contexts/{context}`` twin; the hot routes also on ``hot``."""
 
-    __slots__ = ("_router", "_wrap")
+    __slots__ = ("_hot", "_router", "_wrap")
 
-    def __init__(self, router: web.UrlDispatcher, wrap: Wrap | None = None) -> None:
+    def __init__(
+        self, router: web.UrlDispatcher, wrap: Wrap | None = None, hot: HotPath | None = None
+    ) -> None:
         self._router = router
         self._wrap: Wrap = wrap if wrap is not None else _unwrapped
+        self._hot = hot
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         """Add ``path`` and its ``/contexts/{context}`` twin."""
         twin = CONTEXT_PREFIX + path
         self._router.add_route(method, path, self._wrap(handler, method, path))
         self._router.add_route(method, twin, self._wrap(_in_context(handler), method, twin))
+
+    def add_hot(self, method: str, path: str, by_segment: SegmentHandler) -> None:
+        """Add ``path``, whose last segment is its one parameter (``/subjects/{subject}``), as
+        :meth:`add` does, ``by_segment`` told the parameter; and to the hot path, which answers
+        a plain segment without the router (the same pipeline: same metrics, guard, routing)."""
+        prefix, _, param = path.rpartition("/")
+        name, prefix = param.strip("{}"), prefix + "/"
+        if "{" in prefix or param != "{" + name + "}":
+            raise ValueError(f"{path}: a hot route is a fixed prefix and one parameter")
+
+        async def routed(request: web.Request) -> web.StreamResponse:
+            return await by_segment(request, request.match_info[name])
+
+        self.add(method, path, routed)
+        if self._hot is not None:
+
+            async def hot(request: web.Request) -> web.StreamResponse:
+                return await by_segment(request, request.raw_path[len(prefix) :].partition("?")[0])
+
+            self._hot.add(method, prefix, self._wrap(hot, method, path))
 
     def get(self, path: str, handler: Handler) -> None:
         """Add ``GET`` (and ``HEAD``) ``path`` alone: no context twin."""

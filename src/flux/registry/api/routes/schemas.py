@@ -3,6 +3,7 @@ by guid, contexts, and the server's cluster ids and version."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from aiohttp import web
@@ -31,12 +32,19 @@ class ServerIdentity:
         return self._kafka_cluster_id() or ""
 
 
+_ID = re.compile(r"[+-]?[0-9]+")
+
+
 def _schema_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    try:
-        return int(raw)
-    except ValueError:
-        raise RegistryError.schema_not_found(f"Schema {raw} not found") from None
+    return _parse_id(request.match_info["id"])
+
+
+def _parse_id(raw: str) -> int:
+    """An id as Java's ``Integer.valueOf`` reads a path parameter: an optional sign and digits
+    (Python's ``int`` would also take spaces and ``1_000``)."""
+    if _ID.fullmatch(raw) is None:
+        raise RegistryError.schema_not_found(f"Schema {raw} not found")
+    return int(raw)
 
 
 class SchemaRoutes:
@@ -58,10 +66,10 @@ class SchemaRoutes:
         routes.get("/contexts", self.contexts)
         routes.get("/v1/metadata/id", self.cluster_id)
         routes.get("/v1/metadata/version", self.server_version)
+        routes.add("GET", "/schemas/types", self.schema_types)
+        routes.add("GET", "/schemas", self.list_schemas)
+        routes.add_hot("GET", "/schemas/ids/{id}", self.schema_by_id)  # every deserializer's call
         for path, handler in (
-            ("/schemas/types", self.schema_types),
-            ("/schemas", self.list_schemas),
-            ("/schemas/ids/{id}", self.schema_by_id),
             ("/schemas/ids/{id}/schema", self.raw_schema_by_id),
             ("/schemas/ids/{id}/subjects", self.subjects_by_id),
             ("/schemas/ids/{id}/versions", self.versions_by_id),
@@ -96,10 +104,9 @@ class SchemaRoutes:
         )
         return json_response(paginate(request, rows))
 
-    async def schema_by_id(self, request: web.Request) -> web.Response:
-        # the hot path of every deserializer
+    async def schema_by_id(self, request: web.Request, raw_id: str) -> web.Response:
         query = request.query
-        schema = self._reads.schema_by_id(_schema_id(request), subject_query(request))
+        schema = self._reads.schema_by_id(_parse_id(raw_id), subject_query(request))
         serialized = fetch_max_id = False
         if query:
             serialized = query.get("format") == "serialized"

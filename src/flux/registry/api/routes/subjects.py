@@ -37,9 +37,9 @@ class SubjectRoutes:
         self.lookups = lookups if lookups is not None else AnswerCache("lookup", service.reads.generation)
 
     def add_to(self, routes: Routes) -> None:
+        routes.add("GET", "/subjects", self.list_subjects)
+        routes.add_hot("POST", "/subjects/{subject}", self.lookup)  # every serializer's call
         for method, path, handler in (
-            ("GET", "/subjects", self.list_subjects),
-            ("POST", "/subjects/{subject}", self.lookup),
             ("DELETE", "/subjects/{subject}", self.delete_subject),
             ("GET", "/subjects/{subject}/metadata", self.latest_with_metadata),
             ("GET", "/subjects/{subject}/versions", self.list_versions),
@@ -59,9 +59,8 @@ class SubjectRoutes:
         )
         return json_response(paginate(request, names))
 
-    async def lookup(self, request: web.Request) -> web.Response:
+    async def lookup(self, request: web.Request, subject: str) -> web.Response:
         raw = await request.read()
-        subject = request.match_info["subject"]
         key = (subject, request.query_string, raw)
         cache = self.lookups
         found = cache.get(key)
