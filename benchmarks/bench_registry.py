@@ -453,6 +453,7 @@ class WorkerFigures:
     lookups: Round
     bare: Round
     bare_post: Round  # the bare handler answering the lookups' own POSTs (their bodies read)
+    idle_ms: tuple[float, float]  # CPU ms per second with no load: the node's, the bare handler's
 
 
 async def bench_workers(
@@ -482,6 +483,7 @@ async def bench_workers(
         rounds: dict[str, list[Round]] = {"id": [], "lookup": [], "bare": [], "bare_post": []}
         seconds = LOOKUP_SECONDS / ROUNDS
         ours, theirs = [node.process.pid], [p.pid for p in bare]
+        idle = await idle_cpu_ms(ours), await idle_cpu_ms(theirs)
         for _ in range(ROUNDS):
             rounds["id"].append(hammer_measured(pool, by_id, seconds, ours))
             rounds["lookup"].append(hammer_measured(pool, lookup, seconds, ours))
@@ -492,7 +494,16 @@ async def bench_workers(
             process.terminate()
             process.wait()
         node.stop()
-    return WorkerFigures(workers, *(median_round(rounds[k]) for k in ("id", "lookup", "bare", "bare_post")))
+    medians = (median_round(rounds[k]) for k in ("id", "lookup", "bare", "bare_post"))
+    return WorkerFigures(workers, *medians, idle_ms=idle)
+
+
+async def idle_cpu_ms(pids: Sequence[int], seconds: float = 2.0) -> float:
+    """CPU milliseconds per second ``pids`` spend with no request to answer (a registry node's
+    Kafka client threads and group heartbeats; counted in its per-request CPU under load too)."""
+    before = tree_cpu_seconds(pids)
+    await asyncio.sleep(seconds)
+    return (tree_cpu_seconds(pids) - before) / seconds * 1e3
 
 
 def median_round(rounds: list[Round]) -> Round:
@@ -654,6 +665,10 @@ async def main() -> int:
             f"{f.lookups.per_cpu_second:8,.0f} ({f.lookups.cpu_us:.1f} us each)   bare GET "
             f"{f.bare.per_cpu_second:8,.0f}   bare POST {f.bare_post.per_cpu_second:8,.0f} "
             f"({f.bare_post.cpu_us:.1f} us each)   lookups per core / bare POST per core {per_core_text}"
+        )
+        print(
+            f"               CPU with no load: node {f.idle_ms[0]:.1f} ms/s, bare handler {f.idle_ms[1]:.1f} ms/s "
+            "(the node's Kafka clients; included in its CPU per request above)"
         )
     one, two = scaled
     print(
