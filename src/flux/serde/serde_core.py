@@ -128,6 +128,36 @@ class SerdeCore:
         rules = self.rules(contract)
         self._writer_versions[(contract, schema_id)] = rules.version_of(schema_type, text) if rules else None
 
+    def encode_now(self, obj: object, *, headers: Headers | None = None) -> bytes | None:
+        """``encode`` without registry I/O: None when the class's codec is not loaded yet (then
+        call ``encode``, which looks its id up). For hot loops: no coroutine per record.
+
+        Raises:
+            RuleViolation: a WRITE rule failed with action ERROR or DLQ (produce nothing).
+            SchemaMismatch: the object does not fit its schema.
+        """
+        codec = self._codecs.get(type(obj))
+        if codec is None:
+            return None
+        if not self.write_rules:
+            return codec.encode(obj)
+        return self._encode(codec, obj, headers)
+
+    def decode_now(self, contract: type, data: bytes, *, headers: Headers | None = None) -> Any:
+        """``decode`` without registry I/O: None when the class's codec or the record's writer
+        schema is not loaded yet (then call ``decode``, which fetches it).
+
+        Raises:
+            SerdeError: the record cannot become a ``contract``, or broke a rule: dead-letter it.
+        """
+        codec = self._codecs.get(contract)
+        if codec is None:
+            return None
+        try:
+            return self._read(codec, data, datum=False, version=None, headers=headers)
+        except UnknownSchemaId:
+            return None
+
     def _encode(self, codec: WireCodec, obj: Any, headers: Headers | None = None) -> bytes:
         """``codec.encode(obj)``, after the WRITE rules when they are on."""
         rules = self.rules(type(obj)) if self.write_rules else None

@@ -14,6 +14,7 @@ from flux.schema_tools.examples import example_datum
 from flux.schema_tools.subjects import load_subjects
 from flux.serde import AsyncSerde, SchemaNotRegistered, Serde, UnknownSchemaId
 from flux.serde.contract_schema import contract_schema
+from flux.serde.errors import BadMagicByte
 from flux.serde.wire import pack_header
 
 from .samples import avro_sample, ticker_sample
@@ -75,6 +76,38 @@ async def test_async_serde_round_trip_and_evolution() -> None:
     assert await serde.decode(WeatherUpdated, await serde.encode(event)) == event
     with pytest.raises(SchemaNotRegistered):
         await serde.encode(avro_sample(NewsUpdated))
+
+
+async def test_now_paths_answer_without_the_registry_once_loaded_and_defer_before() -> None:
+    """encode_now/decode_now: None until the codec (or the writer) is loaded, then the same
+    bytes and objects as encode/decode, with no registry call."""
+    client = AsyncSchemaRegistryClient.new_client({"url": "mock://now-paths"})
+    history = load_subjects().for_topic(WeatherUpdated.TOPIC)
+    old_id = None
+    for version in history.versions:
+        registered = await client.register_schema(history.subject, Schema(version.text, "AVRO"))
+        old_id = registered if old_id is None else old_id
+    serde = AsyncSerde(client)
+    event = avro_sample(WeatherUpdated)
+    assert serde.encode_now(event) is None  # codec not loaded: the caller awaits encode
+    data = await serde.encode(event)
+    assert serde.encode_now(event) == data
+    assert serde.decode_now(WeatherUpdated, data) == event
+    # a record written with an older, not yet fetched writer schema: deferred, then decoded
+    old_writer = AvroSerializer(
+        SchemaRegistryClient.new_client({"url": "mock://now-paths-sync"}),
+        history.versions[0].text,
+        conf={"auto.register.schemas": True},
+    )
+    datum = example_datum(history.versions[0].avro_json())
+    old = old_writer(datum, SerializationContext(WeatherUpdated.TOPIC, MessageField.VALUE))
+    assert old is not None
+    old = pack_header(old_id) + old[5:]
+    assert serde.decode_now(WeatherUpdated, old) is None
+    decoded = await serde.decode(WeatherUpdated, old)
+    assert serde.decode_now(WeatherUpdated, old) == decoded
+    with pytest.raises(BadMagicByte):  # a bad record still raises: it is not deferred
+        serde.decode_now(WeatherUpdated, b"\x01" + data[1:])
 
 
 def test_confluent_avro_serializer_bytes_decode_with_flux_and_back() -> None:

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from flux.contracts.runtime import uuid_from_int
+
 __all__ = ["event_id_for", "snapshot_hash", "utc_now"]
 
 _EVENT_NAMESPACE: Final = uuid.UUID("6f1d2c8e-5b7a-4f0e-9a51-3f2c7d9e0b14")
@@ -63,7 +65,7 @@ def event_id_for(command_id: uuid.UUID | None, topic: str) -> uuid.UUID:
     if command_id is None:
         return uuid.uuid4()
     digest = hashlib.sha1(_NAMESPACE_BYTES + f"{command_id}:{topic}".encode(), usedforsecurity=False).digest()
-    return uuid.UUID(int=(int.from_bytes(digest[:16]) & _UUID5_KEEP) | _UUID5_SET)
+    return uuid_from_int((int.from_bytes(digest[:16]) & _UUID5_KEEP) | _UUID5_SET)
 
 
 _PLAIN: Final = (str, int, float, bool, type(None))

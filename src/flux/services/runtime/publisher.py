@@ -70,7 +70,8 @@ class EventPublisher:
         """The event's wire bytes, or None for an event its data contract refuses (logged and, if its
         rule says DLQ, dead-lettered and acknowledged)."""
         try:
-            return await self._serde.encode(outgoing.event)
+            encoded = self._serde.encode_now(outgoing.event)
+            return encoded if encoded is not None else await self._serde.encode(outgoing.event)
         except RuleViolation as violation:
             await self.violations.handle(violation, outgoing.event, outgoing.key)
             return None

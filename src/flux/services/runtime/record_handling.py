@@ -162,7 +162,9 @@ class RecordHandler:
         topic = msg.topic() or ""
         route = self.routes[topic]
         try:
-            command: object = await self.ctx.serde.decode(route.contract, msg.value() or b"")
+            command: object = self.ctx.serde.decode_now(route.contract, msg.value() or b"")
+            if command is None:  # its writer schema is not loaded yet: fetch it
+                command = await self.ctx.serde.decode(route.contract, msg.value() or b"")
         except SerdeError as exc:
             await self._dead_letter(msg, exc)
             return None

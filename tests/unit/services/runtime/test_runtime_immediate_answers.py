@@ -28,8 +28,13 @@ class Record(FakeMessage):
 
 
 class IdSerde:
-    async def decode(self, contract: type, data: bytes) -> Any:
+    """Decodes on the serde's no-I/O path (``decode_now``), as a loaded serde does."""
+
+    def decode_now(self, contract: type, data: bytes) -> Any:
         return RefreshNews(command_id=UUID(bytes=data), issued_at=datetime.now(UTC))
+
+    async def decode(self, contract: type, data: bytes) -> Any:
+        raise AssertionError("a loaded serde never needs the registry here")
 
 
 def handler(route: CommandRoute) -> tuple[RecordHandler, FakeDeadLetters]:

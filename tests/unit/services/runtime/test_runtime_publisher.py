@@ -12,6 +12,9 @@ from flux.services.runtime.publisher import EventPublisher, Outgoing
 
 
 class FakeSerde:
+    def encode_now(self, obj: object) -> bytes | None:
+        return None  # the codec is not loaded yet: the publisher awaits encode
+
     async def encode(self, obj: object) -> bytes:
         return b"encoded"
 
