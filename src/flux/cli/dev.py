@@ -10,11 +10,13 @@ import argparse
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flux.devstack.errors import DevStackError
-from flux.devstack.stack import DevStack
 from flux.settings import LogFormat, Settings, get_settings
+
+if TYPE_CHECKING:  # the stack (Kafka admin, registry client) loads only when a command runs
+    from flux.devstack.stack import DevStack
 
 __all__ = ["register"]
 
@@ -53,6 +55,8 @@ def dev_settings(environ: dict[str, str] | None = None) -> Settings:
 
 
 def _stack(args: argparse.Namespace) -> DevStack:
+    from flux.devstack.stack import DevStack  # noqa: PLC0415 - keep `flux --help` fast
+
     return DevStack.from_settings(dev_settings(), with_apps=not getattr(args, "infra_only", False))
 
 

@@ -21,7 +21,6 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from flux.catalogue import load_catalogue
 from flux.schema_tools.asyncapi import build_asyncapi, render_asyncapi_json
 from flux.schema_tools.docs import render_contracts_markdown
-from flux.schema_tools.gate import check_history
 from flux.schema_tools.registration import RegistrationRow, register_history
 from flux.schema_tools.subjects import SubjectsError, load_subjects
 from flux.settings import Settings
@@ -75,6 +74,8 @@ def _check(args: argparse.Namespace) -> int:
     except SubjectsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    from flux.schema_tools.gate import check_history  # noqa: PLC0415 - keep `flux --help` fast
+
     problems = check_history(history)
     for subject in history.subjects:
         mine = [p for p in problems if p.subject == subject.subject]

@@ -38,7 +38,8 @@ def test_building_the_parser_imports_no_command_implementation() -> None:
     code = (
         "import sys; from flux.cli.main import build_parser; build_parser(); "
         "print(' '.join(m for m in ('flux.cli.tail', 'flux.cli.decoding', 'flux.cli.dlq_commands', "
-        "'flux.cli.replay', 'flux.cli.registry_inspect', 'flux.cli.registry_client') if m in sys.modules))"
+        "'flux.cli.replay', 'flux.cli.registry_inspect', 'flux.cli.registry_client', "
+        "'flux.devstack.stack', 'flux.schema_tools.gate') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
