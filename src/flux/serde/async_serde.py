@@ -112,10 +112,11 @@ class AsyncSerde(SerdeCore):
             RuleViolation: a WRITE rule failed with action ERROR or DLQ (produce nothing).
             SchemaMismatch: the object does not fit its schema.
         """
-        codec = self._codecs.get(type(obj)) or await self.codec(type(obj))
-        if not self.write_rules:
-            return codec.encode(obj)
-        return self._encode(codec, obj, headers)
+        encoded = self.encode_now(obj, headers=headers)
+        if encoded is None:  # first use of the class: look its id up, then encode as loaded
+            await self.codec(type(obj))
+            encoded = self.encode_now(obj, headers=headers)
+        return cast("bytes", encoded)
 
     async def decode(self, contract: type[T], data: bytes, *, headers: Headers | None = None) -> T:
         """Deserialize ``data`` into a ``contract`` instance, resolving older writer schemas (and
