@@ -2,9 +2,10 @@
 
 A codec knows its class's own schema id and every writer schema id it has been told about (the
 async/sync facades fetch unknown ids from the registry and call :meth:`AvroCodec.learn_writer`).
-Records written with the class's own schema take the fast path (no schema resolution); records
-written with an older (or newer) compatible version are resolved by fastavro to the class's schema,
-so old events decode into today's classes.
+Records written with the class's own schema take the fast path: the schema compiled once into a
+straight-line reader (:mod:`flux.serde.avro_reader`; fastavro reads whatever that reader refuses,
+and every error comes from fastavro). Records written with an older (or newer) compatible version
+are resolved by fastavro to the class's schema, so old events decode into today's classes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastavro.types import Schema
 
 from flux.contracts.types import AvroContract
 from flux.schemas.compatibility import InvalidSchemaError, check_compatibility
+from flux.serde.avro_reader import StraightLineReader, compile_reader
 from flux.serde.errors import BadMagicByte, SchemaMismatch, TruncatedRecord, UnknownSchemaId
 from flux.serde.fieldwise import ENCODE_ERRORS, FieldwiseWriter
 from flux.serde.wire import HEADER, HEADER_SIZE, MAGIC_BYTE, pack_header
@@ -51,7 +53,9 @@ class AvroCodec(Generic[C]):
         "_from_dict",
         "_header",
         "_plans",
+        "_reader",
         "_schema",
+        "_straight",
         "contract",
         "fieldwise",
         "schema_id",
@@ -66,6 +70,11 @@ class AvroCodec(Generic[C]):
         self._plans: dict[int, _Plan] = {schema_id: (self._schema, None)}
         # Readable writers keyed by their whole 5-byte header: the hot path's only lookup.
         self._fast: dict[bytes, tuple[Schema, Schema | None]] = {self._header: (self._schema, None)}
+        # Headers of writers whose schema is the class's own, to the compiled reader (if it compiles).
+        self._reader = compile_reader(self._schema)
+        self._straight: dict[bytes, StraightLineReader] = {}
+        if self._reader is not None:
+            self._straight[self._header] = self._reader
         # Encodes field by field, each field's bytes remembered (None: the schema cannot be split).
         self.fieldwise = FieldwiseWriter.for_contract(contract)
 
@@ -87,7 +96,10 @@ class AvroCodec(Generic[C]):
             self._plans[schema_id] = f"schema id {schema_id} is not valid JSON: {exc}"
             return
         if writer_json == json.loads(self.contract.SCHEMA_TEXT):
-            self._plans[schema_id] = self._fast[pack_header(schema_id)] = (self._schema, None)
+            header = pack_header(schema_id)
+            self._plans[schema_id] = self._fast[header] = (self._schema, None)
+            if self._reader is not None:
+                self._straight[header] = self._reader
             return
         try:
             problems = check_compatibility("AVRO", self.contract.SCHEMA_TEXT, [text], "BACKWARD")
@@ -153,8 +165,24 @@ class AvroCodec(Generic[C]):
 
     def decode_datum(self, data: bytes) -> dict[str, Any]:
         """Decode ``data`` to fastavro's datum form in the class's schema (no class instance)."""
-        datum: dict[str, Any] = self._read(data)
+        datum: dict[str, Any] = self._read_straight(data)
+        if datum is None:
+            datum = self._read(data)
         return datum
+
+    def _read_straight(self, data: bytes) -> Any:
+        """The datum, when the writer is the class's own schema and the compiled reader accepts the
+        whole body; else None (the caller reads with fastavro)."""
+        if type(data) is not bytes:  # a bytearray's or memoryview's slices are not bytes
+            return None
+        read = self._straight.get(data[:HEADER_SIZE])
+        if read is None:
+            return None
+        try:
+            datum, end = read(data, HEADER_SIZE)
+        except Exception:  # refused: fastavro decides (see flux.serde.avro_reader)
+            return None
+        return datum if end == len(data) else None
 
     def decode_datum_as(self, data: bytes, reader: Schema | None) -> dict[str, Any]:
         """Decode ``data`` to a datum of ``reader`` (a parsed schema), or of the writer's own schema
@@ -194,9 +222,16 @@ class AvroCodec(Generic[C]):
         Raises:
             SerdeError: ``BadMagicByte``, ``UnknownSchemaId``, ``TruncatedRecord`` or ``SchemaMismatch``.
         """
-        # The hot path: _read's steps inlined, one dict lookup for magic byte + schema id together.
-        # Anything unusual (short record, bad magic, unknown or unreadable writer, bad body) takes
-        # the slow path, which raises the precise error.
+        # The hot path: the compiled reader for the class's own schema; then _read's steps inlined,
+        # one dict lookup for magic byte + schema id together. Anything unusual (short record, bad
+        # magic, unknown or unreadable writer, bad body) takes the slow path, which raises the
+        # precise error.
+        datum = self._read_straight(data)
+        if datum is not None:
+            try:
+                return self._from_dict(datum)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise SchemaMismatch(f"datum does not build a {self.contract.__name__}: {exc!r}") from exc
         try:
             plan = self._fast.get(data[:HEADER_SIZE])
         except TypeError:  # a bytearray or memoryview: its slice is unhashable

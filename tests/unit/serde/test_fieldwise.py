@@ -20,8 +20,8 @@ from flux.serde import AvroCodec, RuleViolation, SchemaMismatch
 from flux.serde.fieldwise import CAPACITY, FieldwiseWriter
 from flux.serde.serde_core import SerdeCore
 
+from .avro_strategies import datum_strategy
 from .samples import ALL_AVRO, avro_sample
-from .test_round_trip_property import _strategy
 
 
 def fastavro_body(obj: Any) -> bytes:
@@ -44,7 +44,7 @@ def test_every_contract_is_written_field_by_field_as_fastavro_writes_it(contract
     names = [f.name for f in dataclasses.fields(contract)]
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(_strategy(schema, {}, None), min_size=2, max_size=4), st.randoms())
+    @given(st.lists(datum_strategy(schema), min_size=2, max_size=4), st.randoms())
     def check(datums: list[dict[str, Any]], rng: Any) -> None:
         objects = [contract.from_dict(d) for d in datums]
         # hybrids: each field taken from one of the objects, so the same value objects recur
