@@ -168,7 +168,8 @@ def _every_type_datum() -> dict[str, Any]:
         (b"\x06", False),  # enum index 3 of 3 symbols
         (b"\x05", True),  # union index -3: fastavro wraps
         (b"\x08", False),  # union index 4 of 3 branches
-        (b"\xff" * 10 + b"\x01", True),  # an 11-byte varint: fastavro reads a huge int
+        (b"\xff" * 10 + b"\x01", True),  # an 11-byte varint: fastavro reads a wrapped int
+        (b"\x80" * 9 + b"\x02", True),  # a 10-byte varint of 65 bits: fastavro drops the top bit
         (b"\x01", False),  # string of length -1
         (b"\x7f", False),  # string longer than the record
     ],
@@ -181,6 +182,7 @@ def test_unusual_encodings_are_left_to_fastavro(body: bytes, fastavro_reads: boo
         b"\x05": ["null", "int", "string"],
         b"\x08": ["null", "int", "string"],
         b"\xff" * 10 + b"\x01": {"type": "long"},
+        b"\x80" * 9 + b"\x02": {"type": "long"},
         b"\x01": {"type": "string"},
         b"\x7f": {"type": "string"},
     }
