@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import struct
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from io import BytesIO
@@ -55,7 +56,8 @@ ENCODE_ERRORS: Final = (TypeError, ValueError, AttributeError, KeyError, Overflo
 """What fastavro raises for a value its schema does not allow."""
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_SCALARS: Final = (str, int, float, bool, type(None))
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+_PLANS: Final = 16  # sets of rule inputs per writer (a contract's rules give one or two)
 _pack_double = struct.Struct("<d").pack
 
 
@@ -117,6 +119,26 @@ def _same(known: tuple[Any, ...], values: tuple[Any, ...]) -> bool:
     return all(a is b or a == b for a, b in zip(known, values, strict=True))
 
 
+def _key(value: Any) -> Any:
+    """The memo key of ``value``: by value for scalars and enum members, else by identity."""
+    kind = type(value)
+    if kind in _SCALARS or isinstance(value, Enum):
+        return (kind, value)
+    return id(value)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one set of rule inputs is encoded: which fields the rules read (their positions), the
+    other fields with their positions, and the outcomes that passed, keyed by the inputs' memo keys
+    (the inputs are kept, so identity keys stay unique, with those fields' bytes as the rules left
+    them)."""
+
+    wanted: tuple[int, ...]
+    rest: tuple[tuple[int, _Field], ...]
+    checked: dict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[bytes, ...]]]
+
+
 class _Field:
     """One top-level field: how to read it off the object, encode it, and remember its bytes."""
 
@@ -134,13 +156,6 @@ class _Field:
         schemaless_writer(buffer, self.schema, {self.name: datum_value})
         return buffer.getvalue()
 
-    def key(self, value: Any) -> Any:
-        """The memo key of ``value`` (by value for scalars and enum members, else by identity)."""
-        kind = type(value)
-        if kind in _SCALARS or isinstance(value, Enum):
-            return (kind, value)
-        return id(value)
-
 
 class FieldwiseWriter:
     """Encodes one generated Avro class field by field (see the module docs).
@@ -148,15 +163,17 @@ class FieldwiseWriter:
     Use :meth:`for_contract`; it returns None for a class whose schema cannot be split.
     """
 
-    __slots__ = ("_checked", "_fields", "_lock", "_wanted", "contract")
+    __slots__ = ("_fields", "_lock", "_plans", "_values", "contract")
 
     def __init__(self, contract: type, fields: Sequence[_Field]) -> None:
         self.contract = contract
         self._fields = tuple(fields)
-        # Rule inputs that passed, keyed by their fields' positions and memo keys: the inputs (kept,
-        # so identity keys stay unique) and the bytes of those fields as the rules left them.
-        self._checked: dict[tuple[tuple[int, ...], Any], tuple[tuple[Any, ...], tuple[bytes, ...]]] = {}
-        self._wanted: dict[tuple[str, ...], tuple[int, ...]] = {}
+        # Every field's value off an object in one call (a tuple, even for a single field).
+        getter = operator.attrgetter(*(f.attr for f in self._fields))
+        self._values: Callable[[Any], tuple[Any, ...]] = (
+            getter if len(self._fields) > 1 else (lambda obj: (getter(obj),))
+        )
+        self._plans: dict[tuple[str, ...], _Plan] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -196,12 +213,10 @@ class FieldwiseWriter:
         Raises:
             SchemaMismatch: a field holds a value its schema does not allow.
         """
-        datum: dict[str, Any] | None = None
-        parts = []
         try:
-            for field in self._fields:
-                body, datum = self._field_bytes(field, getattr(obj, field.attr), obj, datum)
-                parts.append(body)
+            values = self._values(obj)
+            parts = [b""] * len(values)
+            self._encode_into(parts, enumerate(self._fields), values, obj)
         except ENCODE_ERRORS as exc:
             raise self._mismatch(obj, exc) from exc
         return b"".join(parts)
@@ -218,68 +233,89 @@ class FieldwiseWriter:
         Raises:
             SchemaMismatch: a field holds a value its schema does not allow.
         """
-        fields = self._fields
-        wanted = self._wanted.get(reads)
-        if wanted is None:
-            wanted = self._wanted[reads] = tuple(i for i, f in enumerate(fields) if f.name in reads)
+        plan = self._plans.get(reads) or self._plan(reads)
         try:
-            values = [getattr(obj, field.attr) for field in fields]
+            values = self._values(obj)
         except AttributeError as exc:
             raise self._mismatch(obj, exc) from exc
-        inputs = tuple(values[i] for i in wanted)
-        memo_key = (wanted, tuple(fields[i].key(v) for i, v in zip(wanted, inputs, strict=True)))
-        found = self._checked.get(memo_key)
+        inputs = tuple([values[i] for i in plan.wanted])
+        memo_key = tuple(map(_key, inputs))
+        found = plan.checked.get(memo_key)
         if found is not None and _same(found[0], inputs):
             checked_bytes = found[1]
         else:
-            result = check(obj.to_dict())
-            if type(result) is not dict:
-                raise TypeError(f"the rules returned a {type(result).__name__}, not the record")
-            try:
-                checked_bytes = tuple(fields[i].with_fastavro(result[fields[i].name]) for i in wanted)
-            except ENCODE_ERRORS as exc:
-                raise self._mismatch(obj, exc) from exc
+            checked_bytes = self._run_check(obj, plan, check)
             with self._lock:
-                if len(self._checked) >= CAPACITY:
-                    self._checked.clear()
-                self._checked[memo_key] = (inputs, checked_bytes)
-        datum: dict[str, Any] | None = None
-        parts = []
-        position = 0
+                if len(plan.checked) >= CAPACITY:
+                    plan.checked.clear()
+                plan.checked[memo_key] = (inputs, checked_bytes)
+        parts = [b""] * len(values)
+        for position, index in enumerate(plan.wanted):
+            parts[index] = checked_bytes[position]
         try:
-            for index, field in enumerate(fields):
-                if position < len(wanted) and wanted[position] == index:
-                    parts.append(checked_bytes[position])
-                    position += 1
-                    continue
-                body, datum = self._field_bytes(field, values[index], obj, datum)
-                parts.append(body)
+            self._encode_into(parts, plan.rest, values, obj)
         except ENCODE_ERRORS as exc:
             raise self._mismatch(obj, exc) from exc
         return b"".join(parts)
 
-    def _mismatch(self, obj: Any, exc: BaseException) -> SchemaMismatch:
-        return SchemaMismatch(f"{type(obj).__name__} does not fit its schema: {exc}")
+    def _plan(self, reads: tuple[str, ...]) -> _Plan:
+        """The plan of ``reads`` (made once per set of rule inputs; a bound, not a working set)."""
+        fields = self._fields
+        wanted = tuple(i for i, f in enumerate(fields) if f.name in reads)
+        rest = tuple((i, f) for i, f in enumerate(fields) if i not in wanted)
+        plan = _Plan(wanted, rest, {})
+        with self._lock:
+            if len(self._plans) >= _PLANS:
+                self._plans.clear()
+            self._plans[reads] = plan
+        return plan
 
-    def _field_bytes(
-        self, field: _Field, value: Any, obj: Any, datum: dict[str, Any] | None
-    ) -> tuple[bytes, dict[str, Any] | None]:
-        """``field``'s bytes for ``value`` (and the object's datum, built when fastavro needed it)."""
-        if field.fast is not None:
-            body = field.fast(value)
-            if body is not None:
-                return body, datum
-        else:
-            key = field.key(value)
-            known = field.memo.get(key)
-            if known is not None and (known[0] is value or known[0] == value):
-                return known[1], datum
-        if datum is None:
-            datum = obj.to_dict()
+    def _run_check(self, obj: Any, plan: _Plan, check: Callable[[dict[str, Any]], Any]) -> tuple[bytes, ...]:
+        """Run the rules on the whole record: the bytes of the fields they read, as they left them."""
+        result = check(obj.to_dict())
+        if type(result) is not dict:
+            raise TypeError(f"the rules returned a {type(result).__name__}, not the record")
+        fields = self._fields
+        try:
+            return tuple(fields[i].with_fastavro(result[fields[i].name]) for i in plan.wanted)
+        except ENCODE_ERRORS as exc:
+            raise self._mismatch(obj, exc) from exc
+
+    def _encode_into(
+        self, parts: list[bytes], fields: Iterable[tuple[int, _Field]], values: tuple[Any, ...], obj: Any
+    ) -> None:
+        """Put the bytes of ``fields`` (position, field) of ``obj`` (its ``values``) into ``parts``."""
+        datum: dict[str, Any] | None = None  # the object's datum, built when fastavro is needed
+        for index, field in fields:
+            value = values[index]
+            fast = field.fast
+            if fast is not None:
+                body = fast(value)
+                if body is not None:
+                    parts[index] = body
+                    continue
+            else:
+                kind = type(value)
+                known = field.memo.get(
+                    (kind, value) if kind in _SCALARS or isinstance(value, Enum) else id(value)
+                )
+                if known is not None and (known[0] is value or known[0] == value):
+                    parts[index] = known[1]
+                    continue
+            if datum is None:
+                datum = obj.to_dict()
+            parts[index] = self._remember(field, value, datum)
+
+    @staticmethod
+    def _remember(field: _Field, value: Any, datum: dict[str, Any]) -> bytes:
+        """``field``'s bytes for ``value`` by fastavro, remembered unless the field is fresh per event."""
         body = field.with_fastavro(datum[field.name])
         if field.fast is None:
             memo = field.memo
             if len(memo) >= CAPACITY:
                 memo.clear()
-            memo[field.key(value)] = (value, body)  # the value is kept: its id is not reused meanwhile
-        return body, datum
+            memo[_key(value)] = (value, body)  # the value is kept: its id is not reused meanwhile
+        return body
+
+    def _mismatch(self, obj: Any, exc: BaseException) -> SchemaMismatch:
+        return SchemaMismatch(f"{type(obj).__name__} does not fit its schema: {exc}")
