@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.flux-installed
 
 .PHONY: help setup lock run down status logs reset test test-unit test-integration lint typecheck \
         codegen check-codegen register-schemas check-schemas check-asyncapi docs bench bench-registry bench-serde \
-        bench-services bench-bff bench-gazetteer chaos chaos-quick soak clean
+        bench-services bench-bff bench-gazetteer chaos chaos-quick soak system-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -107,13 +107,16 @@ bench-bff: setup ## BFF fan-out: clients, delivered msgs/s, latency, RSS (ARGS="
 bench-gazetteer: $(STAMP) ## City search index: RSS and load time, old in-memory build vs compact cached index
 	$(PY) benchmarks/bench_gazetteer.py
 
-chaos: setup ## Whole-system fault injection; report in reports/
+system-deps: ## System packages pip cannot provide: nginx (several BFF instances), chromium, compose client
+	@scripts/install-system-deps.sh
+
+chaos: setup system-deps ## Whole-system fault injection; report in reports/
 	$(FLUX) chaos --profile full
 
-chaos-quick: setup ## Short fault-injection run (< 5 min), part of CI
+chaos-quick: setup system-deps ## Short fault-injection run (< 5 min), part of CI
 	$(FLUX) chaos --profile quick
 
-soak: setup ## Long soak (30 min) with faults
+soak: setup system-deps ## Long soak (30 min) with faults
 	$(FLUX) chaos --profile soak
 
 lock: $(STAMP) ## Re-resolve uv.lock after editing pyproject.toml (UPGRADE=1: newest versions in range)
