@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Final
 from uuid import UUID
 
@@ -34,6 +35,9 @@ from flux.contracts import (
 
 __all__ = ["UnsupportedEvent", "jsonable", "to_snapshot"]
 
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+# Field names seen (schema fields, and the keys of map fields, which upstreams choose: bounded).
+_CAMEL_NAMES: Final = 4096
 _ENVELOPE: Final = frozenset({"event_id", "produced_at", "source", "correlation_id", "snapshot_hash"})
 
 _STREAMS: Final[dict[type, Stream]] = {
@@ -49,6 +53,7 @@ class UnsupportedEvent(TypeError):
     """The decoded value is not an event the BFF relays."""
 
 
+@lru_cache(maxsize=_CAMEL_NAMES)
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -56,6 +61,13 @@ def _camel(name: str) -> str:
 
 def jsonable(value: Any) -> Any:
     """Convert an Avro datum (from a contract's ``to_dict``) into client JSON (camelCase keys)."""
+    kind = type(value)  # the exact types a datum is made of first; ABC checks are slow
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {_camel(str(k)): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Enum):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flux.bff.convert import UnsupportedEvent, to_snapshot
+from flux.bff.convert import _CAMEL_NAMES, UnsupportedEvent, _camel, jsonable, to_snapshot
 from flux.bff.snapshot import Snapshot, Stream
 from flux.contracts import (
     CoinMove,
@@ -125,3 +125,39 @@ def test_commands_are_not_relayed() -> None:
         to_snapshot(TopMoversUpdated, ["not", "a", "datum"])
     with pytest.raises(UnsupportedEvent):
         to_snapshot(TickerBatch, {"ticks": []})
+
+
+def test_jsonable_takes_exact_and_derived_types_alike() -> None:
+    from collections import OrderedDict
+    from enum import Enum
+
+    class Colour(Enum):
+        RED = "red"
+
+    class Name(str):
+        pass
+
+    moment = datetime(2026, 12, 6, 12, 0, 0, 123456, tzinfo=UTC)
+    value = {
+        "plain_list": [1, 2.5, True, None, "x"],
+        "a_tuple": (Colour.RED, moment),
+        "ordered_map": OrderedDict([("snake_key", Decimal("1.500"))]),
+        "derived_str": Name("n"),
+        "an_id": uuid.UUID(int=5),
+    }
+    assert jsonable(value) == {
+        "plainList": [1, 2.5, True, None, "x"],
+        "aTuple": ["red", "2026-12-06T12:00:00.123Z"],
+        "orderedMap": {"snakeKey": "1.5"},
+        "derivedStr": "n",
+        "anId": "00000000-0000-0000-0000-000000000005",
+    }
+
+
+def test_camel_cased_names_are_remembered_within_a_bound() -> None:
+    # Map keys come from upstreams: the names remembered must not grow with them.
+    for n in range(_CAMEL_NAMES + 500):
+        jsonable({f"provider_key_{n}": n})
+    info = _camel.cache_info()
+    assert info.maxsize == _CAMEL_NAMES
+    assert info.currsize <= _CAMEL_NAMES
