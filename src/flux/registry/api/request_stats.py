@@ -17,12 +17,13 @@ Example:
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Final
 
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from flux.observability.grouped_histogram import HistogramCells
 
 __all__ = ["LATENCY_BUCKETS", "RequestStats"]
 
@@ -40,8 +41,7 @@ class RequestStats(Collector):
     def __init__(self, uncounted_routes: frozenset[str] = frozenset()) -> None:
         self._uncounted = uncounted_routes
         self._counts: dict[tuple[str, str, int], int] = {}
-        # route -> [count per bucket ..., count above the last bucket, sum of seconds]
-        self._latency: dict[str, list[float]] = {}
+        self._latency: dict[str, HistogramCells] = {}
 
     def record(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request (``seconds``: its time in the handler)."""
@@ -52,9 +52,8 @@ class RequestStats(Collector):
         counts[key] = counts.get(key, 0) + 1
         cells = self._latency.get(route)
         if cells is None:
-            cells = self._latency[route] = [0.0] * (len(LATENCY_BUCKETS) + 2)
-        cells[bisect_left(LATENCY_BUCKETS, seconds)] += 1
-        cells[-1] += seconds
+            cells = self._latency[route] = HistogramCells(LATENCY_BUCKETS)
+        cells.observe(seconds)
 
     def successes(self) -> int:
         """Answers below 400, the probes aside (Confluent's ``api-success-count``)."""
@@ -85,16 +84,5 @@ class RequestStats(Collector):
             "flux_registry_request_seconds", "HTTP request latency by route", labels=["route"]
         )
         for route, cells in sorted(self._latency.items()):
-            buckets: list[tuple[str, float]] = []
-            running = 0.0
-            for bound, n in zip(LATENCY_BUCKETS, cells, strict=False):
-                running += n
-                buckets.append((_bound(bound), running))
-            buckets.append(("+Inf", running + cells[len(LATENCY_BUCKETS)]))
-            latency.add_metric([route], buckets, sum_value=cells[-1])
+            latency.add_metric([route], cells.buckets(), sum_value=cells.total)
         yield latency
-
-
-def _bound(value: float) -> str:
-    """A bucket bound as ``prometheus_client`` writes it (``0.0005``, ``1.0``)."""
-    return repr(float(value))

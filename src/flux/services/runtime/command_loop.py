@@ -216,11 +216,14 @@ class CommandLoop:
         except Exception as exc:
             raise TransientFailure(exc) from exc
         remember, settle = self.ctx.recent_commands.add, self.records.unsettled.discard
-        latency = acked_at - flight.batch.started
+        per_topic: dict[str, int] = {}
         for topic, command_id in flight.batch.handled:
             remember(command_id)
             settle(command_id)
-            self._latency[topic].observe(latency)
+            per_topic[topic] = per_topic.get(topic, 0) + 1
+        latency = acked_at - flight.batch.started
+        for topic, count in per_topic.items():  # the batch's commands share one latency
+            self._latency[topic].observe(latency, count)
         self.records.forget_attempts(flight.batch.records)
         for tp in next_offsets(flight.batch.records):
             self._landed[(tp.topic, tp.partition)] = tp

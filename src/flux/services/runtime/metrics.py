@@ -11,6 +11,7 @@ from typing import Final
 from prometheus_client import Counter, Gauge, Histogram
 
 from flux.kafka.lag import consumer_lag_gauge
+from flux.observability.grouped_histogram import GroupedHistogram
 
 __all__ = [
     "COMMANDS_CONSUMED",
@@ -54,7 +55,8 @@ UPSTREAM_ERRORS: Final = Counter(
     "Upstream calls that failed after retries",
     ["service", "call", "error"],
 )
-HANDLER_LATENCY: Final = Histogram(
+# One observation per landed batch with the count of its commands (they share the figure).
+HANDLER_LATENCY: Final = GroupedHistogram(
     "flux_service_command_latency_seconds",
     "Command read to event acknowledged",
     ["service", "topic"],
