@@ -87,6 +87,9 @@ class AvroCodec(Generic[C]):
 
         Incompatible or non-Avro writers are remembered too: their records raise ``SchemaMismatch``.
         """
+        header = pack_header(schema_id)
+        self._fast.pop(header, None)  # what was learned before goes; readable writers are set below
+        self._straight.pop(header, None)
         if schema_type.upper() != "AVRO":
             self._plans[schema_id] = f"schema id {schema_id} is {schema_type}, not AVRO"
             return
@@ -96,7 +99,6 @@ class AvroCodec(Generic[C]):
             self._plans[schema_id] = f"schema id {schema_id} is not valid JSON: {exc}"
             return
         if writer_json == json.loads(self.contract.SCHEMA_TEXT):
-            header = pack_header(schema_id)
             self._plans[schema_id] = self._fast[header] = (self._schema, None)
             if self._reader is not None:
                 self._straight[header] = self._reader
@@ -110,7 +112,7 @@ class AvroCodec(Generic[C]):
             LOG.warning("%s", reason)
             self._plans[schema_id] = reason
             return
-        self._plans[schema_id] = self._fast[pack_header(schema_id)] = (
+        self._plans[schema_id] = self._fast[header] = (
             parse_schema(writer_json),
             self._schema,
         )

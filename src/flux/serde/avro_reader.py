@@ -213,7 +213,9 @@ class _Compiler:
             out += [f"{ind}if {index} < 0:", f"{ind}    _fail('negative enum index')"]
             out.append(f"{ind}{target} = {symbols}[{index}]")
         elif kind == "fixed":
-            size = int(schema["size"])
+            size = schema["size"]
+            if type(size) is not int or size < 0:  # fastavro cannot read those either
+                raise NotStraightLine(f"fixed size {size!r}")
             out += [
                 f"{ind}if p + {size} > L:",
                 f"{ind}    _fail('truncated fixed')",
@@ -317,18 +319,13 @@ def compile_reader(schema: Schema) -> StraightLineReader | None:
     entry = ["def read(b, p):", "    L = len(b)"]
     try:
         compiler.value(schema, "t", entry, "    ")
-    except (NotStraightLine, KeyError, TypeError, ValueError):
-        return None
-    entry.append("    return t, p")
-    source = "\n".join("\n".join(lines) for lines in [*compiler.functions, entry]) + "\n"
+        entry.append("    return t, p")
+        source = "\n".join("\n".join(lines) for lines in [*compiler.functions, entry]) + "\n"
+        name = schema.get("name") or schema.get("type") if isinstance(schema, dict) else schema
+        code = compile(source, f"<avro reader {name}>", "exec")
+    except (NotStraightLine, KeyError, TypeError, ValueError, SyntaxError, RecursionError, MemoryError):
+        return None  # SyntaxError: nested past Python's block limit (about ten arrays or maps deep)
     namespace = dict(compiler.namespace)
-    exec(compile(source, f"<avro reader {schema_name(schema)}>", "exec"), namespace)  # noqa: S102 - see the module docstring
+    exec(code, namespace)  # noqa: S102 - see the module docstring
     reader: StraightLineReader = namespace["read"]
     return reader
-
-
-def schema_name(schema: Schema) -> str:
-    """The record's full name, or the schema's type, for messages."""
-    if isinstance(schema, dict):
-        return str(schema.get("name") or schema.get("type"))
-    return str(schema)

@@ -157,6 +157,14 @@ class _Field:
         return buffer.getvalue()
 
 
+def _value_reader(attrs: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """Every attribute of an object in one call, as a tuple (attrgetter's shape varies with the count)."""
+    if not attrs:
+        return lambda obj: ()
+    getter = operator.attrgetter(*attrs)
+    return getter if len(attrs) > 1 else (lambda obj: (getter(obj),))
+
+
 class FieldwiseWriter:
     """Encodes one generated Avro class field by field (see the module docs).
 
@@ -169,10 +177,7 @@ class FieldwiseWriter:
         self.contract = contract
         self._fields = tuple(fields)
         # Every field's value off an object in one call (a tuple, even for a single field).
-        getter = operator.attrgetter(*(f.attr for f in self._fields))
-        self._values: Callable[[Any], tuple[Any, ...]] = (
-            getter if len(self._fields) > 1 else (lambda obj: (getter(obj),))
-        )
+        self._values: Callable[[Any], tuple[Any, ...]] = _value_reader(tuple(f.attr for f in self._fields))
         self._plans: dict[tuple[str, ...], _Plan] = {}
         self._lock = threading.Lock()
 
@@ -246,8 +251,9 @@ class FieldwiseWriter:
         else:
             checked_bytes = self._run_check(obj, plan, check)
             with self._lock:
-                if len(plan.checked) >= CAPACITY:
-                    plan.checked.clear()
+                if sum(len(p.checked) for p in self._plans.values()) >= CAPACITY:
+                    for known in self._plans.values():  # the bound is the writer's, over its plans
+                        known.checked.clear()
                 plan.checked[memo_key] = (inputs, checked_bytes)
         parts = [b""] * len(values)
         for position, index in enumerate(plan.wanted):

@@ -291,3 +291,30 @@ def test_every_contract_reads_the_same_through_both_paths() -> None:
         codec: AvroCodec[AvroContract] = AvroCodec(contract, 1)
         data = codec.encode(avro_sample(contract))
         assert codec.decode_datum(data) == _fastavro(contract.PARSED_SCHEMA, data, 5)[0], contract.__name__
+
+
+def test_schemas_nested_past_pythons_block_limit_are_left_to_fastavro() -> None:
+    deep: Any = "long"
+    for _ in range(11):  # each array level is a while and a for: Python allows 20 nested blocks
+        deep = {"type": "array", "items": deep}
+    assert compile_reader(parse_schema(deep)) is None
+    shallow: Any = "long"
+    for _ in range(5):
+        shallow = {"type": "array", "items": shallow}
+    assert compile_reader(parse_schema(shallow)) is not None
+
+
+@pytest.mark.parametrize("size", ["4", 2.5, -1])
+def test_fixed_sizes_fastavro_cannot_read_are_not_compiled(size: Any) -> None:
+    schema = {"type": "fixed", "name": "F", "size": size, "__named_schemas": {}}
+    assert compile_reader(schema) is None
+
+
+def test_a_writer_learned_again_as_something_else_is_no_longer_read_as_before() -> None:
+    codec = AvroCodec(FetchWeather, 3)
+    codec.learn_writer(9, "AVRO", FetchWeather.SCHEMA_TEXT)
+    data = pack_header(9) + codec.encode(avro_sample(FetchWeather))[5:]
+    assert codec.decode(data) == avro_sample(FetchWeather)
+    codec.learn_writer(9, "PROTOBUF", "syntax = 'proto3';")
+    with pytest.raises(SchemaMismatch, match="PROTOBUF"):
+        codec.decode(data)

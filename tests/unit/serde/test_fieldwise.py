@@ -181,3 +181,30 @@ class _Node:
 def test_a_schema_that_cannot_be_split_gets_no_writer() -> None:
     assert FieldwiseWriter.for_contract(_Node) is None  # its field names the record itself
     assert FieldwiseWriter.for_contract(int) is None  # not a generated class at all
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Nothing:
+    """A contract-shaped class of a record without fields (a heartbeat, a marker)."""
+
+    SCHEMA_TEXT = '{"type": "record", "name": "Nothing", "namespace": "test.fieldwise", "fields": []}'
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}
+
+
+def test_a_record_without_fields_is_written_as_no_bytes() -> None:
+    write = writer(_Nothing)
+    assert write.encode(_Nothing()) == b"" == fastavro_body(_Nothing())
+    assert write.encode_checked(_Nothing(), (), lambda datum: datum) == b""
+
+
+def test_the_rule_outcome_memory_is_bounded_over_every_set_of_rule_inputs() -> None:
+    event = avro_sample(WeatherUpdated)
+    write = writer(WeatherUpdated)
+    for reads in (("data",), ("data", "status"), ("data", "error", "status")):
+        for n in range(CAPACITY):
+            varied = dataclasses.replace(event, data=dataclasses.replace(event.data, lat=n / 1000))
+            write.encode_checked(varied, reads, lambda datum: datum)
+    remembered = sum(len(plan.checked) for plan in write._plans.values())
+    assert 0 < remembered <= CAPACITY
