@@ -36,8 +36,10 @@ from flux.contracts import (
 __all__ = ["UnsupportedEvent", "jsonable", "to_snapshot"]
 
 _PLAIN: Final = frozenset({str, int, float, bool, type(None)})
-# Field names seen (schema fields, and the keys of map fields, which upstreams choose: bounded).
+# Field names seen (schema fields, and the keys of map fields, which upstreams choose): at most
+# this many, each at most _CAMEL_LONGEST characters.
 _CAMEL_NAMES: Final = 4096
+_CAMEL_LONGEST: Final = 64
 _ENVELOPE: Final = frozenset({"event_id", "produced_at", "source", "correlation_id", "snapshot_hash"})
 
 _STREAMS: Final[dict[type, Stream]] = {
@@ -53,10 +55,17 @@ class UnsupportedEvent(TypeError):
     """The decoded value is not an event the BFF relays."""
 
 
-@lru_cache(maxsize=_CAMEL_NAMES)
-def _camel(name: str) -> str:
+def _camel_of(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_camel_remembered = lru_cache(maxsize=_CAMEL_NAMES)(_camel_of)
+
+
+def _camel(name: str) -> str:
+    """``snake_case`` → ``camelCase``; names up to ``_CAMEL_LONGEST`` characters are remembered."""
+    return _camel_remembered(name) if len(name) <= _CAMEL_LONGEST else _camel_of(name)
 
 
 def jsonable(value: Any) -> Any:

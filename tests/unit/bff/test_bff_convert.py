@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flux.bff.convert import _CAMEL_NAMES, UnsupportedEvent, _camel, jsonable, to_snapshot
+from flux.bff.convert import _CAMEL_NAMES, UnsupportedEvent, _camel_remembered, jsonable, to_snapshot
 from flux.bff.snapshot import Snapshot, Stream
 from flux.contracts import (
     CoinMove,
@@ -158,6 +158,11 @@ def test_camel_cased_names_are_remembered_within_a_bound() -> None:
     # Map keys come from upstreams: the names remembered must not grow with them.
     for n in range(_CAMEL_NAMES + 500):
         jsonable({f"provider_key_{n}": n})
-    info = _camel.cache_info()
+    info = _camel_remembered.cache_info()
     assert info.maxsize == _CAMEL_NAMES
     assert info.currsize <= _CAMEL_NAMES
+    _camel_remembered.cache_clear()
+    assert jsonable({"long_" * 1000: 1}) == {"long" + "Long" * 999: 1}  # converted, not remembered
+    assert _camel_remembered.cache_info().currsize == 0
+    assert jsonable({"short_key": 1}) == {"shortKey": 1}
+    assert _camel_remembered.cache_info().currsize == 1
