@@ -22,7 +22,7 @@ from flux.contracts.runtime import uuid_from_int
 __all__ = ["event_id_for", "snapshot_hash", "utc_now"]
 
 _EVENT_NAMESPACE: Final = uuid.UUID("6f1d2c8e-5b7a-4f0e-9a51-3f2c7d9e0b14")
-_NAMESPACE_BYTES: Final = _EVENT_NAMESPACE.bytes
+_NAMESPACE_SHA1: Final = hashlib.sha1(_EVENT_NAMESPACE.bytes, usedforsecurity=False)
 # uuid5's version (5) and variant (RFC 4122) bits, applied to the SHA-1 prefix as uuid.UUID does.
 _UUID5_KEEP: Final = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID5_SET: Final = (5 << 76) | (0x8000 << 48)
@@ -64,7 +64,9 @@ def event_id_for(command_id: uuid.UUID | None, topic: str) -> uuid.UUID:
     """
     if command_id is None:
         return uuid.uuid4()
-    digest = hashlib.sha1(_NAMESPACE_BYTES + f"{command_id}:{topic}".encode(), usedforsecurity=False).digest()
+    hasher = _NAMESPACE_SHA1.copy()  # the namespace's 16 bytes hashed once
+    hasher.update(f"{command_id}:{topic}".encode())
+    digest = hasher.digest()
     return uuid_from_int((int.from_bytes(digest[:16]) & _UUID5_KEEP) | _UUID5_SET)
 
 

@@ -9,7 +9,7 @@ TTL, so a thousand users in one city cost one upstream call.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, TypeAlias
 
 from flux.contracts import (
     FetchWeather,
@@ -36,10 +36,12 @@ SERVICE_NAME: Final = "weather-service"
 # Weather changes slowly; 30 s keeps it fresh while absorbing bursts of identical requests.
 READING_TTL_S: Final = 30.0
 KMH_PER_MPS: Final = 3.6
-# Observations kept ready per display name, and key/display per spelling of a city (each cleared
-# when full; rebuilt on the next command).
+# Observations kept ready per display name, and places per spelling of a city and its coordinates
+# (each cleared when full; rebuilt on the next command).
 BUILT_CAPACITY: Final = 10_000
 _ERROR_CODE: Final = re.compile(r"(?<!^)(?=[A-Z])")
+# A command's place: city key, display name, location (None without coordinates), readings' key.
+_Place: TypeAlias = tuple[str, str, Location | None, tuple[str, float, float] | None]
 
 
 def _error_code(error: UpstreamError) -> str:
@@ -52,21 +54,22 @@ class WeatherService:
 
     A command whose reading is cached is answered at once (:meth:`answer_now`, no task or await
     in the command loop); the observation and its hash are built once per cached reading and
-    the city's key and display name once per spelling, so such a command costs its envelope only.
+    the place (key, display name, location) once per spelling and coordinates, so such a command
+    costs its envelope only.
     """
 
     def __init__(self, provider: WeatherProvider, *, ttl_s: float = READING_TTL_S) -> None:
         self.provider = provider
         self.readings: CoalescingCache[tuple[str, float, float], WeatherReading] = CoalescingCache(ttl_s)
         self._built: dict[str, tuple[WeatherReading, WeatherObservation, str]] = {}
-        self._names: dict[str, tuple[str, str]] = {}
+        self._places: dict[tuple[str, float | None, float | None], _Place] = {}
 
     def answer_now(self, command: FetchWeather) -> list[Outgoing] | None:
         """The command's event when no upstream call is needed (cached reading, no coordinates)."""
-        key, display, location = self._parse(command)
-        if location is None:
+        key, display, location, cache_key = self._place(command)
+        if location is None or cache_key is None:
             return [self._missing_coordinates(command, key)]
-        reading = self.readings.cached(_cache_key(key, location))
+        reading = self.readings.cached(cache_key)
         if reading is None:
             return None
         observation, content_hash = self._success(display, reading)
@@ -77,7 +80,7 @@ class WeatherService:
         ]
 
     async def handle_fetch(self, command: FetchWeather) -> list[Outgoing]:
-        key, display, location = self._parse(command)
+        key, display, location, _ = self._place(command)
         if location is None:
             return [self._missing_coordinates(command, key)]
         try:
@@ -93,25 +96,22 @@ class WeatherService:
             )
         ]
 
-    def _parse(self, command: FetchWeather) -> tuple[str, str, Location | None]:
-        """(key, display name, location; None without coordinates); rejects what cannot be answered."""
-        raw = command.data.city
-        names = self._names.get(raw)
-        if names is None:
-            names = (city_key(raw), city_display(raw))
-            if len(self._names) >= BUILT_CAPACITY:
-                self._names.clear()
-            self._names[raw] = names
-        key, display = names
-        if not key:
-            raise CommandRejected("city is empty")
-        lat, lon = command.data.lat, command.data.lon
-        if lat is None or lon is None:
-            return key, display, None
-        try:
-            return key, display, Location(city=display, latitude=lat, longitude=lon)
-        except ValueError as exc:
-            raise CommandRejected(str(exc)) from exc
+    def _place(self, command: FetchWeather) -> _Place:
+        """The command's place, worked out once per spelling and coordinates (users repeat theirs).
+
+        Raises:
+            CommandRejected: the city is empty or the coordinates are out of range.
+        """
+        data = command.data
+        spelled = (data.city, data.lat, data.lon)
+        place = self._places.get(spelled)
+        if place is None:
+            key, display, location = _parse(data.city, data.lat, data.lon)
+            place = (key, display, location, None if location is None else _cache_key(key, location))
+            if len(self._places) >= BUILT_CAPACITY:
+                self._places.clear()
+            self._places[spelled] = place
+        return place
 
     def _missing_coordinates(self, command: FetchWeather, key: str) -> Outgoing:
         error = WeatherError(code="coordinates_required", message="lat and lon are required", retryable=False)
@@ -162,6 +162,19 @@ class WeatherService:
                 return await self.provider.current(location)
 
         return await self.readings.get(_cache_key(key, location), fetch)
+
+
+def _parse(raw: str, lat: float | None, lon: float | None) -> tuple[str, str, Location | None]:
+    """(key, display name, location; None without coordinates); rejects what cannot be answered."""
+    key, display = city_key(raw), city_display(raw)
+    if not key:
+        raise CommandRejected("city is empty")
+    if lat is None or lon is None:
+        return key, display, None
+    try:
+        return key, display, Location(city=display, latitude=lat, longitude=lon)
+    except ValueError as exc:
+        raise CommandRejected(str(exc)) from exc
 
 
 def _cache_key(key: str, location: Location) -> tuple[str, float, float]:
