@@ -160,3 +160,19 @@ async def test_concurrent_fetches_for_one_city_cost_one_call() -> None:
     correlation = {r[0].event.correlation_id for r in results}  # type: ignore[attr-defined]
     assert correlation == {c.command_id for c in commands}
     assert {r[0].event.status for r in results} == {WeatherStatus.SUCCESS}  # type: ignore[attr-defined]
+
+
+async def test_places_are_remembered_within_a_bound_and_bad_ones_are_rejected_every_time() -> None:
+    from flux.services.weather.service import BUILT_CAPACITY
+
+    service = WeatherService(FakeProvider())
+    for n in range(BUILT_CAPACITY + 50):  # a stream of distinct spellings: the memory stays bounded
+        service.answer_now(fetch(city=f"Town {n}", lat=10.0, lon=20.0))
+    assert 0 < len(service._places) <= BUILT_CAPACITY
+    for _ in range(2):  # a rejected place is not remembered as a good one
+        with pytest.raises(CommandRejected):
+            service.answer_now(fetch(city="Atlantis", lat=95.0, lon=0.0))
+        with pytest.raises(CommandRejected):
+            service.answer_now(fetch(city="   ", lat=1.0, lon=1.0))
+    [out] = service.answer_now(fetch(city="Atlantis", lat=None, lon=None)) or []
+    assert out.event.error is not None and out.event.error.code == "coordinates_required"
