@@ -18,6 +18,13 @@ def _series(registry: CollectorRegistry) -> list[str]:
     return sorted(line for line in lines if line and not line.startswith("#") and "_created" not in line)
 
 
+def _split_sums(lines: list[str]) -> tuple[list[str], dict[str, float]]:
+    """The sample lines other than ``_sum``, and the ``_sum`` values by series."""
+    rest = [line for line in lines if "_sum" not in line]
+    sums = dict(line.rsplit(" ", 1) for line in lines if "_sum" in line)
+    return rest, {series: float(value) for series, value in sums.items()}
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_grouped_observations_export_as_the_same_observations_one_by_one(seed: int) -> None:
     rng = random.Random(seed)
@@ -31,14 +38,12 @@ def test_grouped_observations_export_as_the_same_observations_one_by_one(seed: i
         for _ in range(count):
             reference.labels(*labels).observe(value)
         grouped.labels(*labels).observe(value, count)
-    ours_lines, theirs_lines = _series(ours), _series(theirs)
-    # sums are added in another order: compare them as numbers
-    split = lambda lines: ([x for x in lines if "_sum" not in x], [x for x in lines if "_sum" in x])  # noqa: E731
-    (ours_rest, ours_sums), (theirs_rest, theirs_sums) = split(ours_lines), split(theirs_lines)
+    ours_rest, ours_sums = _split_sums(_series(ours))
+    theirs_rest, theirs_sums = _split_sums(_series(theirs))
     assert ours_rest == theirs_rest
-    assert [s.rsplit(" ", 1)[0] for s in ours_sums] == [s.rsplit(" ", 1)[0] for s in theirs_sums]
-    for mine, reference_line in zip(ours_sums, theirs_sums, strict=True):
-        assert float(mine.rsplit(" ", 1)[1]) == pytest.approx(float(reference_line.rsplit(" ", 1)[1]))
+    assert list(ours_sums) == list(theirs_sums)  # the same series
+    for series, total in ours_sums.items():  # sums added in another order: equal as numbers
+        assert total == pytest.approx(theirs_sums[series])
 
 
 def test_labels_must_match_the_declared_names() -> None:

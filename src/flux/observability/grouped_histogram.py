@@ -9,7 +9,6 @@ loop per process; a scrape on another thread may see a batch half-counted, never
 afterwards.
 
 Example:
-    >>> from prometheus_client import CollectorRegistry
     >>> latency = GroupedHistogram("demo_seconds", "Demo", ["topic"], (0.01, 0.1), registry=None)
     >>> latency.labels("t").observe(0.05, count=3)
     >>> latency.labels("t").buckets()

@@ -52,10 +52,10 @@ class AvroCodec(Generic[C]):
         "_fast",
         "_from_dict",
         "_header",
+        "_own",
         "_plans",
         "_reader",
         "_schema",
-        "_straight",
         "contract",
         "fieldwise",
         "schema_id",
@@ -67,14 +67,13 @@ class AvroCodec(Generic[C]):
         self._schema = contract.PARSED_SCHEMA
         self._header = pack_header(schema_id)
         self._from_dict: Callable[[Any], C] = contract.from_dict
-        self._plans: dict[int, _Plan] = {schema_id: (self._schema, None)}
+        # The plan of writers whose schema is the class's own (no resolution): the one object, so
+        # the hot path tells it by identity and reads such records with the compiled reader.
+        self._own: tuple[Schema, Schema | None] = (self._schema, None)
+        self._plans: dict[int, _Plan] = {schema_id: self._own}
         # Readable writers keyed by their whole 5-byte header: the hot path's only lookup.
-        self._fast: dict[bytes, tuple[Schema, Schema | None]] = {self._header: (self._schema, None)}
-        # Headers of writers whose schema is the class's own, to the compiled reader (if it compiles).
-        self._reader = compile_reader(self._schema)
-        self._straight: dict[bytes, StraightLineReader] = {}
-        if self._reader is not None:
-            self._straight[self._header] = self._reader
+        self._fast: dict[bytes, tuple[Schema, Schema | None]] = {self._header: self._own}
+        self._reader: StraightLineReader | None = compile_reader(self._schema)
         # Encodes field by field, each field's bytes remembered (None: the schema cannot be split).
         self.fieldwise = FieldwiseWriter.for_contract(contract)
 
@@ -89,7 +88,6 @@ class AvroCodec(Generic[C]):
         """
         header = pack_header(schema_id)
         self._fast.pop(header, None)  # what was learned before goes; readable writers are set below
-        self._straight.pop(header, None)
         if schema_type.upper() != "AVRO":
             self._plans[schema_id] = f"schema id {schema_id} is {schema_type}, not AVRO"
             return
@@ -99,9 +97,7 @@ class AvroCodec(Generic[C]):
             self._plans[schema_id] = f"schema id {schema_id} is not valid JSON: {exc}"
             return
         if writer_json == json.loads(self.contract.SCHEMA_TEXT):
-            self._plans[schema_id] = self._fast[header] = (self._schema, None)
-            if self._reader is not None:
-                self._straight[header] = self._reader
+            self._plans[schema_id] = self._fast[header] = self._own
             return
         try:
             problems = check_compatibility("AVRO", self.contract.SCHEMA_TEXT, [text], "BACKWARD")
@@ -167,21 +163,24 @@ class AvroCodec(Generic[C]):
 
     def decode_datum(self, data: bytes) -> dict[str, Any]:
         """Decode ``data`` to fastavro's datum form in the class's schema (no class instance)."""
-        datum: dict[str, Any] = self._read_straight(data)
-        if datum is None:
-            datum = self._read(data)
-        return datum
+        plan = self._fast_plan(data)
+        datum: dict[str, Any] | None = None if plan is None else self._compiled(data, plan)
+        return self._read(data) if datum is None else datum
 
-    def _read_straight(self, data: bytes) -> Any:
-        """The datum, when the writer is the class's own schema and the compiled reader accepts the
-        whole body; else None (the caller reads with fastavro)."""
-        if type(data) is not bytes:  # a bytearray's or memoryview's slices are not bytes
-            return None
-        read = self._straight.get(data[:HEADER_SIZE])
-        if read is None:
-            return None
+    def _fast_plan(self, data: bytes) -> tuple[Schema, Schema | None] | None:
+        """The plan of ``data``'s writer from its header alone (None: the slow path decides)."""
         try:
-            datum, end = read(data, HEADER_SIZE)
+            return self._fast.get(data[:HEADER_SIZE])
+        except TypeError:  # a bytearray: its slice is unhashable
+            return None
+
+    def _compiled(self, data: bytes, plan: tuple[Schema, Schema | None]) -> Any:
+        """The datum read by the compiled reader, when ``plan`` is the class's own schema and the
+        reader accepts the whole body; else None (the caller reads with fastavro)."""
+        if plan is not self._own or self._reader is None or type(data) is not bytes:
+            return None  # a memoryview's slices are not bytes
+        try:
+            datum, end = self._reader(data, HEADER_SIZE)
         except Exception:  # refused: fastavro decides (see flux.serde.avro_reader)
             return None
         return datum if end == len(data) else None
@@ -224,34 +223,24 @@ class AvroCodec(Generic[C]):
         Raises:
             SerdeError: ``BadMagicByte``, ``UnknownSchemaId``, ``TruncatedRecord`` or ``SchemaMismatch``.
         """
-        # The hot path: the compiled reader for the class's own schema; then _read's steps inlined,
-        # one dict lookup for magic byte + schema id together. Anything unusual (short record, bad
-        # magic, unknown or unreadable writer, bad body) takes the slow path, which raises the
-        # precise error.
-        datum = self._read_straight(data)
-        if datum is not None:
-            try:
-                return self._from_dict(datum)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise SchemaMismatch(f"datum does not build a {self.contract.__name__}: {exc!r}") from exc
-        try:
-            plan = self._fast.get(data[:HEADER_SIZE])
-        except TypeError:  # a bytearray or memoryview: its slice is unhashable
-            plan = None
+        # The hot path: one dict lookup for magic byte + schema id together, then the compiled
+        # reader for the class's own schema, else _read's steps inlined. Anything unusual (short
+        # record, bad magic, unknown or unreadable writer, bad body) takes the slow path, which
+        # raises the precise error.
+        plan = self._fast_plan(data)
         if plan is None:
             return self.from_datum(self._read(data))
-        stream = BytesIO(data)
-        stream.seek(HEADER_SIZE)
-        try:
-            datum = schemaless_reader(stream, plan[0], plan[1])
-        except Exception:
-            return self.from_datum(self._read(data))
-        if stream.tell() != len(data):
-            return self.from_datum(self._read(data))
-        try:
-            return self._from_dict(datum)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise SchemaMismatch(f"datum does not build a {self.contract.__name__}: {exc!r}") from exc
+        datum = self._compiled(data, plan)
+        if datum is None:
+            stream = BytesIO(data)
+            stream.seek(HEADER_SIZE)
+            try:
+                datum = schemaless_reader(stream, plan[0], plan[1])
+            except Exception:
+                return self.from_datum(self._read(data))
+            if stream.tell() != len(data):
+                return self.from_datum(self._read(data))
+        return self.from_datum(datum)
 
     def from_datum(self, datum: Any) -> C:
         """Build the class's instance from a datum in its schema."""

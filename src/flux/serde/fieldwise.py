@@ -301,10 +301,7 @@ class FieldwiseWriter:
                     parts[index] = body
                     continue
             else:
-                kind = type(value)
-                known = field.memo.get(
-                    (kind, value) if kind in _SCALARS or isinstance(value, Enum) else id(value)
-                )
+                known = field.memo.get(_key(value))
                 if known is not None and (known[0] is value or known[0] == value):
                     parts[index] = known[1]
                     continue

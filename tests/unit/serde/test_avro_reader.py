@@ -156,37 +156,26 @@ def test_damaged_bodies_are_refused_or_read_as_fastavro_reads_them(name: str, sc
     check()
 
 
-def _every_type_datum() -> dict[str, Any]:
-    return datum_strategy(EVERY_TYPE).example()
+_ENUM = {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]}
+_UNION = ["null", "int", "string"]
 
 
 @pytest.mark.parametrize(
-    ("body", "fastavro_reads"),
+    ("schema", "body", "fastavro_reads"),
     [
-        (b"\x02", True),  # boolean byte 2: fastavro says True
-        (b"\x01\x00", True),  # enum index -1: fastavro wraps to the last symbol
-        (b"\x06", False),  # enum index 3 of 3 symbols
-        (b"\x05", True),  # union index -3: fastavro wraps
-        (b"\x08", False),  # union index 4 of 3 branches
-        (b"\xff" * 10 + b"\x01", True),  # an 11-byte varint: fastavro reads a wrapped int
-        (b"\x80" * 9 + b"\x02", True),  # a 10-byte varint of 65 bits: fastavro drops the top bit
-        (b"\x01", False),  # string of length -1
-        (b"\x7f", False),  # string longer than the record
+        ({"type": "boolean"}, b"\x02", True),  # boolean byte 2: fastavro says True
+        (_ENUM, b"\x01\x00", True),  # enum index -1: fastavro wraps to the last symbol
+        (_ENUM, b"\x06", False),  # enum index 3 of 3 symbols
+        (_UNION, b"\x05", True),  # union index -3: fastavro wraps
+        (_UNION, b"\x08", False),  # union index 4 of 3 branches
+        ({"type": "long"}, b"\xff" * 10 + b"\x01", True),  # an 11-byte varint: fastavro wraps it
+        ({"type": "long"}, b"\x80" * 9 + b"\x02", True),  # 65 bits in ten bytes: fastavro drops one
+        ({"type": "string"}, b"\x01", False),  # string of length -1
+        ({"type": "string"}, b"\x7f", False),  # string longer than the record
     ],
 )
-def test_unusual_encodings_are_left_to_fastavro(body: bytes, fastavro_reads: bool) -> None:
-    cases = {
-        b"\x02": {"type": "boolean"},
-        b"\x01\x00": {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]},
-        b"\x06": {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]},
-        b"\x05": ["null", "int", "string"],
-        b"\x08": ["null", "int", "string"],
-        b"\xff" * 10 + b"\x01": {"type": "long"},
-        b"\x80" * 9 + b"\x02": {"type": "long"},
-        b"\x01": {"type": "string"},
-        b"\x7f": {"type": "string"},
-    }
-    parsed = parse_schema(cases[body])
+def test_unusual_encodings_are_left_to_fastavro(schema: Any, body: bytes, fastavro_reads: bool) -> None:
+    parsed = parse_schema(schema)
     read = compile_reader(parsed)
     assert read is not None
     with pytest.raises((NotStraightLine, IndexError, ValueError)):
@@ -241,7 +230,8 @@ def test_the_codec_decodes_through_the_compiled_reader_and_falls_back_to_fastavr
     codec = AvroCodec(FetchWeather, 3)
     command = avro_sample(FetchWeather)
     data = codec.encode(command)
-    straight = codec._straight[pack_header(3)]
+    straight = codec._reader
+    assert straight is not None
     assert straight(data, 5)[1] == len(data)
     assert codec.decode(data) == command
     assert codec.decode_datum(data) == _fastavro(FetchWeather.PARSED_SCHEMA, data, 5)[0]
@@ -269,7 +259,7 @@ def test_the_codec_decodes_through_the_compiled_reader_and_falls_back_to_fastavr
 def test_writers_learned_with_the_same_schema_use_the_compiled_reader() -> None:
     codec = AvroCodec(FetchWeather, 3)
     codec.learn_writer(9, "AVRO", FetchWeather.SCHEMA_TEXT)
-    assert pack_header(9) in codec._straight
+    assert codec._fast[pack_header(9)] is codec._own  # read by the compiled reader
     data = pack_header(9) + codec.encode(avro_sample(FetchWeather))[5:]
     assert codec.decode(data) == avro_sample(FetchWeather)
 

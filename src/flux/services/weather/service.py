@@ -66,8 +66,8 @@ class WeatherService:
 
     def answer_now(self, command: FetchWeather) -> list[Outgoing] | None:
         """The command's event when no upstream call is needed (cached reading, no coordinates)."""
-        key, display, location, cache_key = self._place(command)
-        if location is None or cache_key is None:
+        key, display, _, cache_key = self._place(command)
+        if cache_key is None:  # no coordinates
             return [self._missing_coordinates(command, key)]
         reading = self.readings.cached(cache_key)
         if reading is None:
